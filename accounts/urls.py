@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("plan/", views.PlanView.as_view(), name="plan"),
+    path("plan/change/", views.PlanChangeView.as_view(), name="plan-change"),
+    path("plan/demo/", views.DemoStartView.as_view(), name="plan-demo"),
+]

@@ -1,0 +1,150 @@
+"""One filter definition per entity type, shared by the list page and the API
+(NetBox's habit): what the page offers is what the API accepts, and a bad value
+is a 400 on the API and a message beside the field on the page."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from . import models as m
+
+SEARCH_FIELDS = {
+    "company": ["title", "email", "phone", "web"],
+    "contact": ["name", "last_name", "email", "phone", "phone_mobile", "post"],
+    "lead": ["title", "name", "last_name", "company_title", "email", "phone"],
+    "deal": ["title", "comments"],
+    "product": ["name", "code"],
+    "custom_field": ["label", "code"],
+}
+
+# Columns a list can be sorted by (the first is the default, newest first).
+SORT_FIELDS = {
+    "company": ["-id", "title", "company_type", "industry", "revenue", "created_at"],
+    "contact": ["-id", "last_name", "name", "email", "company__title", "created_at"],
+    "lead": ["-id", "title", "status_id", "opportunity", "created_at"],
+    "deal": ["-id", "title", "stage_id", "opportunity", "closedate", "created_at"],
+    "product": ["-id", "name", "price", "sort"],
+    "custom_field": ["-id", "entity_type", "label", "sort"],
+}
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Created from"
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Created before"
+    )
+
+    entity_type: str = ""
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        if "assigned_by" in self.filters and account is not None:
+            self.filters["assigned_by"].queryset = get_user_model().objects.filter(
+                membership__account=account
+            )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in SEARCH_FIELDS[self.entity_type]:
+            condition |= Q(**{f"{field}__icontains": value})
+        if value.isdigit():
+            condition |= Q(pk=int(value))
+        return queryset.filter(condition)
+
+    @property
+    def active_filters(self) -> dict:
+        """The filters the user set (for "N records hidden by your filters", R5)."""
+        if not self.is_bound:
+            return {}
+        return {
+            name: value
+            for name, value in self.data.items()
+            if name in self.filters and value not in ("", None)
+        }
+
+
+def _assigned_filter():
+    return django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.none(), label="Responsible person"
+    )
+
+
+def _link_filter(field_name: str, label: str):
+    return django_filters.NumberFilter(field_name=field_name, label=label, min_value=1)
+
+
+class CompanyFilterSet(RecordFilterSet):
+    entity_type = "company"
+    assigned_by = _assigned_filter()
+
+    class Meta:
+        model = m.Company
+        fields = ["company_type", "industry", "currency_id", "assigned_by"]
+
+
+class ContactFilterSet(RecordFilterSet):
+    entity_type = "contact"
+    assigned_by = _assigned_filter()
+    company = _link_filter("company_id", "Company id")
+
+    class Meta:
+        model = m.Contact
+        fields = ["type_id", "source_id", "company", "assigned_by"]
+
+
+class LeadFilterSet(RecordFilterSet):
+    entity_type = "lead"
+    assigned_by = _assigned_filter()
+
+    class Meta:
+        model = m.Lead
+        fields = ["status_id", "source_id", "currency_id", "assigned_by"]
+
+
+class DealFilterSet(RecordFilterSet):
+    entity_type = "deal"
+    assigned_by = _assigned_filter()
+    company = _link_filter("company_id", "Company id")
+    contact = _link_filter("contact_id", "Contact id")
+
+    class Meta:
+        model = m.Deal
+        fields = ["stage_id", "category_id", "closed", "company", "contact", "assigned_by"]
+
+
+class ProductFilterSet(RecordFilterSet):
+    entity_type = "product"
+
+    class Meta:
+        model = m.Product
+        fields = ["active", "currency_id"]
+
+
+class CustomFieldFilterSet(RecordFilterSet):
+    entity_type = "custom_field"
+
+    class Meta:
+        model = m.CustomField
+        fields = ["entity_type", "field_type"]
+
+
+FILTERSETS: dict[str, type[RecordFilterSet]] = {
+    fs.entity_type: fs
+    for fs in (
+        CompanyFilterSet,
+        ContactFilterSet,
+        LeadFilterSet,
+        DealFilterSet,
+        ProductFilterSet,
+        CustomFieldFilterSet,
+    )
+}

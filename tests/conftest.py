@@ -1,0 +1,82 @@
+"""The cast every test module shares (healthchecks' habit): alice administers
+Acme, bob is an employee of Acme, charlie administers Globex, helen is helpdesk
+staff; plus API clients that authenticate with real tokens."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.models import Plan, Role
+from accounts.services import helpdesk_user_create
+from tests.factories import PASSWORD, AccountFactory, member
+
+pytest_plugins = ["tests.worker"]
+
+
+@pytest.fixture(autouse=True)
+def _require_postgresql(request):
+    """The suite runs on PostgreSQL, where the product runs (the demo's SQLite path
+    has its own smoke test, in a subprocess)."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        assert connection.vendor == "postgresql", "Set DATABASE_URL to a PostgreSQL database."
+
+
+@pytest.fixture
+def acme(db):
+    return AccountFactory(name="Acme", plan=Plan.PROFESSIONAL, timezone="Europe/Rome")
+
+
+@pytest.fixture
+def globex(db):
+    return AccountFactory(name="Globex", plan=Plan.PROFESSIONAL, timezone="America/New_York")
+
+
+@pytest.fixture
+def alice(acme):
+    return member(acme, Role.ADMIN, username="alice")
+
+
+@pytest.fixture
+def bob(acme):
+    return member(acme, Role.EMPLOYEE, username="bob")
+
+
+@pytest.fixture
+def charlie(globex):
+    return member(globex, Role.ADMIN, username="charlie")
+
+
+@pytest.fixture
+def helen(db):
+    return helpdesk_user_create(username="helen", password=PASSWORD)
+
+
+def _api_client(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api():
+    """api(user) → an APIClient authenticated with the user's token; api(None) is anonymous."""
+    return _api_client
+
+
+@pytest.fixture
+def page():
+    """page(user) → a Django test client logged in as the user (session and CSRF)."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,128 @@
+"""A real Celery worker process for task tests (architecture.md: "A real-worker
+test fixture").
+
+The worker is started once the test database exists, points at it, and listens
+on a queue of its own, so that several test runs on one Redis never meet. Tests
+that use it need `transactional_db` (the worker sees only committed rows); the
+`celery_worker` fixture brings both. `WorkerProcess.kill()` sends SIGKILL, for
+the tests of what a dead worker leaves behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from recovery_portal.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+QUEUE = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or 5432
+    return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, env: dict, queue: str):
+        self.env = env
+        self.queue = queue
+        self.process: subprocess.Popen | None = None
+        self.log = Path(tempfile.gettempdir()) / f"rp-worker-{queue}.log"
+        self.hostname = ""
+
+    def start(self, timeout: float = 60) -> None:
+        self.hostname = f"{self.queue}-{uuid.uuid4().hex[:6]}@localhost"
+        log = open(self.log, "ab")  # noqa: SIM115  (kept open for the child)
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "recovery_portal", "worker",
+                "-Q", self.queue, "--pool=solo", "-n", self.hostname,
+                "--without-mingle", "--without-gossip", "-l", "INFO",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The worker exited at start; see {self.log}")
+            if celery_app.control.ping(destination=[self.hostname], timeout=0.5):
+                return
+        raise RuntimeError(f"The worker did not answer within {timeout}s; see {self.log}")
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no acknowledgement, as when a machine dies."""
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_test_queue():
+    """Every task sent by this test run goes to a queue of its own, emptied at the end."""
+    celery_app.conf.task_default_queue = QUEUE
+    yield QUEUE
+    if not celery_app.conf.task_always_eager:
+        try:
+            with celery_app.connection_for_write() as conn:
+                conn.default_channel.queue_delete(QUEUE)
+        except Exception:  # noqa: BLE001  (Redis already gone: nothing to tidy)
+            pass
+
+
+@pytest.fixture(scope="session")
+def worker_process(django_db_setup, django_db_blocker, _celery_test_queue):
+    if celery_app.conf.task_always_eager:
+        pytest.fail("Task tests need CELERY_BROKER_URL (Redis): see the README's test command.")
+    with django_db_blocker.unblock():
+        database_url = _database_url()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_DEFAULT_QUEUE": _celery_test_queue,
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = WorkerProcess(env, _celery_test_queue)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, worker_process):
+    """A live worker on this run's queue (restarted if a previous test killed it)."""
+    if not worker_process.alive:
+        worker_process.start()
+    yield worker_process
