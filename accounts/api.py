@@ -27,21 +27,21 @@ class TokenView(APIView):
     authentication_classes = []
     throttle_scope = "login"
 
-    class InputSerializer(serializers.Serializer):
+    class TokenInputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
-    class OutputSerializer(serializers.Serializer):
+    class TokenOutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer,
-        responses={200: OutputSerializer, 400: ErrorSerializer},
+        request=TokenInputSerializer,
+        responses={200: TokenOutputSerializer, 400: ErrorSerializer},
         auth=[],
         operation_id="auth_token_create",
     )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
             request,
@@ -111,15 +111,15 @@ class PlanChangeView(APIView):
 
     permission_classes = [IsAccountMember, IsAccountAdmin]
 
-    class InputSerializer(serializers.Serializer):
+    class PlanInputSerializer(serializers.Serializer):
         plan = serializers.ChoiceField(choices=Plan.choices)
 
     @extend_schema(
-        request=InputSerializer,
+        request=PlanInputSerializer,
         responses={200: AccountSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
     )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.PlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         account = services.plan_change(
             account=account_of(request.user), plan=data.validated_data["plan"], actor=request.user

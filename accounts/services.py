@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -67,13 +67,32 @@ def user_create(*, username: str, password: str, account: Account, role: str, em
     return user
 
 
+def helpdesk_group_sync() -> Group:
+    """The helpdesk group with exactly the view permissions of
+    settings.HELPDESK_VIEW_PERMISSIONS: in the admin, helpdesk staff may look at
+    accounts, snapshots and requests, never change CRM data (domain.md)."""
+    group, _ = Group.objects.get_or_create(name=settings.HELPDESK_GROUP)
+    wanted = []
+    for dotted in settings.HELPDESK_VIEW_PERMISSIONS:
+        app_label, codename = dotted.split(".", 1)
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is not None:
+            wanted.append(perm)
+    group.permissions.set(wanted)
+    return group
+
+
 @transaction.atomic
 def helpdesk_user_create(*, username: str, password: str, email: str = ""):
-    """A member of the vendor's helpdesk: in the helpdesk group, in no account."""
+    """A member of the vendor's helpdesk: in the helpdesk group, in no account.
+    Staff status lets them into the admin, where the group allows viewing only."""
     _validate_new_user(username, password)
-    user = User.objects.create_user(username=username, password=password, email=email)
-    group, _ = Group.objects.get_or_create(name=settings.HELPDESK_GROUP)
-    user.groups.add(group)
+    user = User.objects.create_user(
+        username=username, password=password, email=email, is_staff=True
+    )
+    user.groups.add(helpdesk_group_sync())
     return user
 
 

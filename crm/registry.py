@@ -270,8 +270,7 @@ CUSTOM_FIELD = _entity(
     slug="custom-fields",
     title=lambda r: r.get("label") or r.get("code") or f"Custom field #{r.get('id')}",
     title_sql=(
-        "COALESCE(NULLIF({t}.label, ''), NULLIF({t}.code, ''), "
-        "'Custom field #' || {t}.id::text)"
+        "COALESCE(NULLIF({t}.label, ''), NULLIF({t}.code, ''), 'Custom field #' || {t}.id::text)"
     ),
 )
 

@@ -5,6 +5,7 @@ read input; the services validate again and write."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .registry import EntityType
@@ -12,6 +13,12 @@ from .registry import EntityType
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+        "nullable": True,
+    }
+)
 class ScalarField(serializers.Field):
     """A custom field value: text, number, yes/no or null, never an object."""
 

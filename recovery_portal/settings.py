@@ -198,6 +198,12 @@ DEMO_DAYS = 15
 SNAPSHOT_RETENTION_DAYS = 7
 RECYCLE_BIN_DAYS = env.int("RECYCLE_BIN_DAYS", default=30)
 HELPDESK_GROUP = "helpdesk"
+# What helpdesk staff may view in the admin (never change): each app adds its own.
+HELPDESK_VIEW_PERMISSIONS = [
+    "accounts.view_account",
+    "accounts.view_planchange",
+    "crm_history.view_event",
+]
 
 # --- Security (production) --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
