@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -112,12 +113,16 @@ def record_create(
     values: dict,
     actor: Actor,
     operation: uuid.UUID | None = None,
+    now: datetime | None = None,
 ):
-    """Create one record of `entity_type` from field values (by attname)."""
+    """Create one record of `entity_type` from field values (by attname).
+
+    `now` backdates the write (the demo seed's clock); it defaults to the present.
+    """
     et = entity(entity_type)
     values = dict(values)
     submitted_custom = values.pop("custom_fields", None)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         ensure_account_writable(account.pk)
         obj = et.model(account=account, **values)
@@ -161,6 +166,7 @@ def record_update(
     values: dict,
     actor: Actor,
     operation: uuid.UUID | None = None,
+    now: datetime | None = None,
 ):
     """Change fields of one record; records only what changed. No change, no write."""
     et = entity(entity_type)
@@ -168,7 +174,7 @@ def record_update(
     submitted_custom = values.pop("custom_fields", None)
     for name in SYSTEM_FIELDS:
         values.pop(name, None)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         ensure_account_writable(account.pk)
         obj = _lock_record(account, et, record_id)
@@ -215,6 +221,7 @@ def record_delete(
     record_id: int,
     actor: Actor,
     operation: uuid.UUID | None = None,
+    now: datetime | None = None,
 ) -> DeleteResult:
     """Delete one record (its History event keeps it whole)."""
     return records_bulk_delete(
@@ -223,6 +230,7 @@ def record_delete(
         ids=[record_id],
         actor=actor,
         operation=operation,
+        now=now,
     )
 
 
@@ -250,6 +258,7 @@ def records_bulk_delete(
     ids: Iterable,
     actor: Actor,
     operation: uuid.UUID | None = None,
+    now: datetime | None = None,
 ) -> DeleteResult:
     """Delete the records `ids` of `entity_type`, all or none.
 
@@ -262,7 +271,7 @@ def records_bulk_delete(
     if not ids:
         raise Invalid("Select at least one record.", fields={"ids": ["This list is empty."]})
     operation = operation or new_operation()
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         ensure_account_writable(account.pk)
         # Lock the rows in primary-key order (one order everywhere: no deadlocks).
