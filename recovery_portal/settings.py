@@ -140,6 +140,8 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Recovery Portal <noreply@localhost>")
+# The portal's address, for links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Celery (see architecture.md, "Celery on Redis") --------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -197,6 +199,8 @@ SPECTACULAR_SETTINGS = {
 DEMO_DAYS = 15
 SNAPSHOT_RETENTION_DAYS = 7
 RECYCLE_BIN_DAYS = env.int("RECYCLE_BIN_DAYS", default=30)
+# R8: below this many deletions, a restore is impractical (re-enter or use the bin).
+RESTORE_FEW_RECORDS_THRESHOLD = 20
 HELPDESK_GROUP = "helpdesk"
 # What helpdesk staff may view in the admin (never change): each app adds its own.
 HELPDESK_VIEW_PERMISSIONS = [
