@@ -17,6 +17,9 @@ class EntityLinks:
     label_plural: str
     url: Callable[[int], str]
     existing_ids: Callable[[int, Iterable[int]], set[int]]
+    # The list page of this entity type (R5 links to it); optional: without it,
+    # the History takes the parent of a record's URL.
+    list_url: Callable[[], str] | None = None
 
 
 _entities: dict[str, EntityLinks] = {}

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("crm/", include("crm.api_urls")),
+    path("history/", include("crm_history.api_urls")),
 ]
 
 urlpatterns = [
@@ -16,4 +17,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
     path("crm/", include("crm.urls")),
+    path("history/", include("crm_history.urls")),
 ]

@@ -1,0 +1,195 @@
+"""The timeline's one filter definition, shared by the History page and
+`GET /api/v1/history/events/` (NetBox's habit): what the page offers is what
+the API accepts. A bad value is a 400 on the API and a message beside the field
+on the page, never a 500 and never silently ignored.
+
+Dates: `occurred_after` / `occurred_before` take a date (`2026-11-25`) or a date
+and time (`2026-11-25T14:03`, `2026-11-25 14:03:00+01:00`). A value without an
+offset is read in the account's time zone, converted once into a UTC bound
+(no `__date` lookups: they would skip the timeline indexes). A date in
+`occurred_after` starts at that day's first moment; a date in
+`occurred_before` includes that whole day. A local time that does not exist
+(skipped by a daylight-saving change) is refused.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import lazy
+
+from .models import Action, Event
+from .registry import entity_types
+
+MOMENT_HELP = "A date (2026-11-25) or a date and time (2026-11-25 14:00)."
+
+
+def entity_type_choices() -> list[tuple[str, str]]:
+    """The entity types the CRM registered (the History never imports the CRM)."""
+    return [(links.entity_type, links.label_plural.capitalize()) for links in entity_types()]
+
+
+def _action_list() -> str:
+    return ", ".join(Action.values)
+
+
+def _unknown_type_message() -> str:
+    types = ", ".join(value for value, _ in entity_type_choices())
+    return f"Unknown record type “%(value)s”: choose one of {types}."
+
+
+class MomentField(forms.CharField):
+    """A date or a date-time; cleaned to an aware UTC datetime (a bound).
+
+    `tzinfo` is the account's zone, set by the filter set; `end_of_day` makes a
+    bare date mean "up to the end of that day" (for the upper bound).
+    """
+
+    default_error_messages = {
+        "invalid": (
+            "Enter a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM, "
+            "optionally with an offset such as +01:00)."
+        ),
+        "gap": (
+            "%(value)s does not exist in %(zone)s (the clocks skip it for daylight saving "
+            "time); enter another time or an offset."
+        ),
+    }
+
+    def __init__(self, *args, end_of_day: bool = False, **kwargs):
+        kwargs.setdefault("strip", True)
+        super().__init__(*args, **kwargs)
+        self.end_of_day = end_of_day
+        self.tzinfo: zoneinfo.ZoneInfo | type[UTC] = UTC
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        if len(value) > 40:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            # A date first: parse_datetime would read "2026-11-25" as its midnight.
+            day = parse_date(value)
+            moment = None if day is not None else parse_datetime(value)
+        except ValueError as exc:  # well formed, impossible (month 13, 25:00)
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        if moment is None and day is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if day is not None:
+            return self._day_bound(day)
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+        return self._local_to_utc(moment, value)
+
+    def _day_bound(self, day: date) -> datetime:
+        if self.end_of_day:
+            if day == date.max:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            day = day + timedelta(days=1)
+        # A day's first moment; where midnight falls in a DST gap, fold=0 gives the
+        # instant the clocks jumped at, which is that day's first moment.
+        return datetime.combine(day, time.min, tzinfo=self.tzinfo).astimezone(UTC)
+
+    def _local_to_utc(self, naive: datetime, raw: str) -> datetime:
+        local = naive.replace(tzinfo=self.tzinfo)
+        as_utc = local.astimezone(UTC)
+        if as_utc.astimezone(self.tzinfo).replace(tzinfo=None) != naive:
+            raise forms.ValidationError(
+                self.error_messages["gap"],
+                code="gap",
+                params={"value": raw, "zone": str(self.tzinfo)},
+            )
+        return as_utc
+
+
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+
+class TimelineForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        after, before = cleaned.get("occurred_after"), cleaned.get("occurred_before")
+        if after is not None and before is not None and before <= after:
+            self.add_error("occurred_before", "The end of the period must come after its start.")
+        return cleaned
+
+
+class EventFilterSet(django_filters.FilterSet):
+    """Filters of the timeline. Bind it with `account=` (the zone of its dates)."""
+
+    action = django_filters.ChoiceFilter(
+        choices=Action.choices,
+        empty_label="Any action",
+        label="Action",
+        error_messages={
+            "invalid_choice": f"Unknown action “%(value)s”: choose one of {_action_list()}."
+        },
+    )
+    entity_type = django_filters.ChoiceFilter(
+        choices=entity_type_choices,
+        empty_label="Any type",
+        label="Record type",
+        error_messages={"invalid_choice": lazy(_unknown_type_message, str)()},
+    )
+    actor = django_filters.CharFilter(
+        field_name="actor_name",
+        label="Who",
+        max_length=150,
+        help_text="A username, as recorded (e.g. alice, or system).",
+        widget=forms.TextInput(attrs={"list": "history-actors", "autocomplete": "off"}),
+    )
+    occurred_after = MomentFilter(
+        field_name="occurred_at",
+        lookup_expr="gte",
+        label="From",
+        help_text=MOMENT_HELP,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off"}),
+    )
+    occurred_before = MomentFilter(
+        field_name="occurred_at",
+        lookup_expr="lt",
+        label="To",
+        help_text="A date includes that whole day.",
+        end_of_day=True,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off"}),
+    )
+    q = django_filters.CharFilter(
+        field_name="title",
+        lookup_expr="icontains",
+        label="Title contains",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+        form = TimelineForm
+
+    def __init__(self, data=None, queryset=None, *, account, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.account = account
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        for name in ("occurred_after", "occurred_before"):
+            # The account's zone: a value without an offset is read in it (once).
+            form_class.base_fields[name].tzinfo = self.account.tzinfo
+        return form_class
+
+    @property
+    def active_filters(self) -> dict[str, str]:
+        """The filters set, by name (for "no deletion found" and "Clear filters")."""
+        if not self.is_bound:
+            return {}
+        return {
+            name: self.data.get(name)
+            for name in self.filters
+            if self.data.get(name) not in (None, "")
+        }
