@@ -1,0 +1,180 @@
+"""The demo path, as `make demo` runs it: no PostgreSQL, no Redis, no broker.
+
+In a subprocess with none of the services' variables (SQLite in a temporary
+folder, Celery eager): migrate, seed the demo, serve it with runserver, and
+walk in through the login form as a seeded user to the contacts list.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from crm.management.commands.seed_demo import ACCOUNTS, DEMO_PASSWORD
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "MEDIA_ROOT",
+    "STATIC_ROOT",
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A migrated and seeded demo database in a temporary folder, and the environment."""
+    folder = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env["DATABASE_URL"] = f"sqlite:///{folder / 'db.sqlite3'}"
+    env["MEDIA_ROOT"] = str(folder / "media")
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    migrate = subprocess.run(
+        [*manage, "migrate", "--noinput"], env=env, capture_output=True, text=True, cwd=BASE_DIR
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    seed = subprocess.run(
+        [*manage, "seed_demo"], env=env, capture_output=True, text=True, cwd=BASE_DIR
+    )
+    assert seed.returncode == 0, seed.stderr
+    return {"env": env, "manage": manage, "db": folder / "db.sqlite3", "seed_output": seed.stdout}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo):
+    """runserver on a free port, as `make demo` starts it; stopped after the module."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [*demo["manage"], "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=demo["env"],
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # until it answers, or it has died
+            if process.poll() is not None:
+                pytest.fail(f"runserver exited: {process.stderr.read()}")
+            try:
+                urllib.request.urlopen(f"{base}/login/", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_seed_demo_prints_every_login_with_its_role_account_and_plan(demo):
+    out = demo["seed_output"]
+    for spec in ACCOUNTS:
+        for person, role in ((spec.admin, "administrator"), (spec.employee, "employee")):
+            line = next(line for line in out.splitlines() if line.split()[:1] == [person.username])
+            assert DEMO_PASSWORD in line and role in line and spec.name in line
+    assert "helpdesk staff" in out
+
+
+def test_seed_demo_a_second_time_says_the_data_exists_and_writes_nothing(demo):
+    def counts():
+        with sqlite3.connect(demo["db"]) as db:
+            return [
+                db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("accounts_account", "crm_contact", "crm_history_event", "auth_user")
+            ]
+
+    before = counts()
+    again = subprocess.run(
+        [*demo["manage"], "seed_demo"],
+        env=demo["env"],
+        capture_output=True,
+        text=True,
+        cwd=BASE_DIR,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "demo data exists" in again.stdout
+    assert "giulia" in again.stdout  # the logins again
+    assert counts() == before
+
+
+def test_the_seed_holds_a_week_of_history_with_the_mass_deletion(demo):
+    with sqlite3.connect(demo["db"]) as db:
+        per_account = db.execute(
+            "SELECT a.name, count(*) FROM crm_history_event e JOIN accounts_account a "
+            "ON a.id = e.account_id GROUP BY a.name"
+        ).fetchall()
+        days = db.execute(
+            "SELECT count(DISTINCT date(occurred_at)) FROM crm_history_event"
+        ).fetchone()[0]
+        bulk = db.execute(
+            "SELECT actor_name, count(*) FROM crm_history_event WHERE action = 'delete' "
+            "AND entity_type = 'contact' GROUP BY operation ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        records = db.execute(
+            "SELECT (SELECT count(*) FROM crm_company) + (SELECT count(*) FROM crm_contact) "
+            "+ (SELECT count(*) FROM crm_lead) + (SELECT count(*) FROM crm_deal)"
+        ).fetchone()[0]
+    assert {name for name, _n in per_account} == {spec.name for spec in ACCOUNTS}
+    assert min(n for _name, n in per_account) > 2000
+    assert days >= 6
+    assert bulk == ("yui", 150)
+    assert records > 4 * 2000
+
+
+def test_the_demo_serves_a_login_page_and_a_seeded_login_reaches_the_contacts(demo, server):
+    spec = next(s for s in ACCOUNTS if s.mass_deletion is False)
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    login_page = browser.open(f"{server}/login/").read().decode()
+    assert "<h1>Log in</h1>" in login_page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode(
+        {
+            "username": spec.employee.username,
+            "password": DEMO_PASSWORD,
+            "csrfmiddlewaretoken": token,
+            "next": "/crm/contacts/",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{server}/login/", data=form, headers={"Referer": f"{server}/login/"}
+    )
+    answer = browser.open(request)
+    assert answer.status == 200
+    assert answer.geturl() == f"{server}/crm/contacts/"
+    page = answer.read().decode()
+
+    with sqlite3.connect(demo["db"]) as db:
+        first, last = db.execute(
+            "SELECT c.name, c.last_name FROM crm_contact c JOIN accounts_account a "
+            "ON a.id = c.account_id WHERE a.name = ? ORDER BY c.id DESC LIMIT 1",
+            [spec.name],
+        ).fetchone()
+    assert "<h1>Contacts</h1>" in page
+    assert f"{first} {last}" in page  # the newest contact, first in the list
+    assert spec.name in page  # the header names the account
