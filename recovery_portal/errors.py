@@ -96,6 +96,21 @@ class Conflict(DomainError):
     default_detail = "The request conflicts with the current state of the data."
 
 
+class SnapshotDamaged(DomainError):
+    """A snapshot whose files do not match its manifest (missing, altered,
+    truncated): it is refused, and the detail names each damaged file."""
+
+    code = "snapshot_damaged"
+    status = 409
+    default_detail = "The snapshot is damaged and cannot be used."
+
+    def __init__(self, detail: str | None = None, *, problems: list[str] | None = None):
+        self.problems = list(problems or [])
+        if detail is None and self.problems:
+            detail = "The snapshot is damaged: " + "; ".join(self.problems) + "."
+        super().__init__(detail)
+
+
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
     status = 413

@@ -135,6 +135,27 @@ STORAGES = {
         )
     },
 }
+# Snapshots (backups app): MEDIA_ROOT/snapshots/<account>/<snapshot>/ by default (keep
+# MEDIA_ROOT private), or an S3-compatible bucket with SNAPSHOT_STORAGE=s3 (extra "s3").
+SNAPSHOT_STORAGE = env.str("SNAPSHOT_STORAGE", default="filesystem")
+if SNAPSHOT_STORAGE == "s3":
+    STORAGES["snapshots"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
+elif SNAPSHOT_STORAGE == "filesystem":
+    STORAGES["snapshots"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("SNAPSHOT_STORAGE must be 'filesystem' or 's3'.")
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -162,6 +183,16 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILI
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["backups-daily-snapshots"] = {
+    # R6: every 15 minutes, queue the snapshots whose daily slot has passed.
+    "task": "backups.schedule_daily_snapshots",
+    "schedule": timedelta(minutes=15),
+}
+CELERY_BEAT_SCHEDULE["backups-prune-snapshots"] = {
+    # R7: once a day, delete snapshots older than seven days with their files.
+    "task": "backups.prune_snapshots",
+    "schedule": timedelta(days=1),
+}
 
 # --- REST framework and the OpenAPI schema ------------------------------------
 REST_FRAMEWORK = {
@@ -198,6 +229,9 @@ SPECTACULAR_SETTINGS = {
 # --- Product settings -----------------------------------------------------------
 DEMO_DAYS = 15
 SNAPSHOT_RETENTION_DAYS = 7
+SNAPSHOT_GZIP_LEVEL = env.int("SNAPSHOT_GZIP_LEVEL", default=6)
+SNAPSHOT_USE_COPY = True  # PostgreSQL COPY fast path (False: the portable path)
+SNAPSHOT_MAX_ATTEMPTS_PER_DAY = 3
 RECYCLE_BIN_DAYS = env.int("RECYCLE_BIN_DAYS", default=30)
 # R8: below this many deletions, a restore is impractical (re-enter or use the bin).
 RESTORE_FEW_RECORDS_THRESHOLD = 20
@@ -211,6 +245,7 @@ HELPDESK_VIEW_PERMISSIONS = [
 
 # --- Security (production) --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+    "backups.view_snapshot",
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("crm/", include("crm.api_urls")),
+    path("backups/", include("backups.api_urls")),
     path("history/", include("crm_history.api_urls")),
 ]
 
@@ -19,3 +20,4 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("history/", include("crm_history.urls")),
 ]
+    path("backups/", include("backups.urls")),

@@ -4,8 +4,11 @@ staff; plus API clients that authenticate with real tokens."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connection
+from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -14,6 +17,16 @@ from accounts.services import helpdesk_user_create
 from tests.factories import PASSWORD, AccountFactory, member
 
 pytest_plugins = ["tests.worker"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_root(tmp_path_factory):
+    """Files the tests write (snapshots, exports) go to a folder of this run, never
+    var/media; the Celery worker started by tests/worker.py inherits it."""
+    root = tmp_path_factory.mktemp("media")
+    os.environ["MEDIA_ROOT"] = str(root)
+    with override_settings(MEDIA_ROOT=str(root)):
+        yield root
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,34 @@
+"""The Backups page (administrators): how backups work, and the account's snapshots."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.views.generic import TemplateView
+
+from accounts.access import AdminRequiredMixin
+from crm.registry import MODULE_LABELS, modules
+
+from . import selectors
+from .snapshot_schedule import next_slot_after
+
+
+class BackupsView(AdminRequiredMixin, TemplateView):
+    template_name = "backups/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        snapshots = list(selectors.recent_snapshots(self.account))
+        context.update(
+            {
+                "nav": "backups",
+                "snapshots": [
+                    {"snapshot": s, "counts": selectors.count_rows(s)} for s in snapshots
+                ],
+                "available_count": sum(1 for s in snapshots if s.is_available),
+                "retention_days": settings.SNAPSHOT_RETENTION_DAYS,
+                "recycle_bin_days": settings.RECYCLE_BIN_DAYS,
+                "module_labels": [MODULE_LABELS[m] for m in reversed(modules())],
+                "next_snapshot_at": next_slot_after(self.account.pk),
+            }
+        )
+        return context
