@@ -14,13 +14,13 @@ offset is read in the account's time zone, converted once into a UTC bound
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import UTC, date, datetime, time, timedelta
-
 import django_filters
 from django import forms
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import lazy
+
+from accounts.models import Account
+from accounts.timezones import parse_local
+from recovery_portal.errors import Invalid
 
 from .models import Action, Event
 from .registry import entity_types
@@ -30,7 +30,8 @@ MOMENT_HELP = "A date (2026-11-25) or a date and time (2026-11-25 14:00)."
 
 def entity_type_choices() -> list[tuple[str, str]]:
     """The entity types the CRM registered (the History never imports the CRM)."""
-    return [(links.entity_type, links.label_plural.capitalize()) for links in entity_types()]
+    choices = [(links.entity_type, links.label_plural.capitalize()) for links in entity_types()]
+    return sorted(choices, key=lambda choice: choice[1])
 
 
 def _action_list() -> str:
@@ -43,68 +44,37 @@ def _unknown_type_message() -> str:
 
 
 class MomentField(forms.CharField):
-    """A date or a date-time; cleaned to an aware UTC datetime (a bound).
+    """A date or a date-time; cleaned to an aware UTC datetime (a bound), read
+    once by `accounts.timezones.parse_local` in the account's zone.
 
-    `tzinfo` is the account's zone, set by the filter set; `end_of_day` makes a
-    bare date mean "up to the end of that day" (for the upper bound).
+    `account` is set by the filter set; `end_of_day` makes a bare date mean "up
+    to the end of that day" (for the exclusive upper bound).
     """
 
     default_error_messages = {
-        "invalid": (
-            "Enter a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM, "
-            "optionally with an offset such as +01:00)."
-        ),
-        "gap": (
-            "%(value)s does not exist in %(zone)s (the clocks skip it for daylight saving "
-            "time); enter another time or an offset."
-        ),
+        "invalid": "Enter a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM).",
     }
 
     def __init__(self, *args, end_of_day: bool = False, **kwargs):
         kwargs.setdefault("strip", True)
         super().__init__(*args, **kwargs)
         self.end_of_day = end_of_day
-        self.tzinfo: zoneinfo.ZoneInfo | type[UTC] = UTC
+        self.account: Account | None = None
+        self.name = "date"
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        if len(value) > 40:
+        if len(value) > 40 or self.account is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            # A date first: parse_datetime would read "2026-11-25" as its midnight.
-            day = parse_date(value)
-            moment = None if day is not None else parse_datetime(value)
-        except ValueError as exc:  # well formed, impossible (month 13, 25:00)
+            return parse_local(value, self.account, field=self.name, end_of_day=self.end_of_day)
+        except Invalid as exc:  # malformed, or a local time skipped by daylight saving
+            messages = exc.fields.get(self.name) or [exc.detail]
+            raise forms.ValidationError(messages[0], code="invalid") from exc
+        except OverflowError as exc:  # 9999-12-31 as an end of day
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
-        if moment is None and day is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if day is not None:
-            return self._day_bound(day)
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-        return self._local_to_utc(moment, value)
-
-    def _day_bound(self, day: date) -> datetime:
-        if self.end_of_day:
-            if day == date.max:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-            day = day + timedelta(days=1)
-        # A day's first moment; where midnight falls in a DST gap, fold=0 gives the
-        # instant the clocks jumped at, which is that day's first moment.
-        return datetime.combine(day, time.min, tzinfo=self.tzinfo).astimezone(UTC)
-
-    def _local_to_utc(self, naive: datetime, raw: str) -> datetime:
-        local = naive.replace(tzinfo=self.tzinfo)
-        as_utc = local.astimezone(UTC)
-        if as_utc.astimezone(self.tzinfo).replace(tzinfo=None) != naive:
-            raise forms.ValidationError(
-                self.error_messages["gap"],
-                code="gap",
-                params={"value": raw, "zone": str(self.tzinfo)},
-            )
-        return as_utc
 
 
 class MomentFilter(django_filters.Filter):
@@ -180,7 +150,8 @@ class EventFilterSet(django_filters.FilterSet):
         form_class = super().get_form_class()
         for name in ("occurred_after", "occurred_before"):
             # The account's zone: a value without an offset is read in it (once).
-            form_class.base_fields[name].tzinfo = self.account.tzinfo
+            form_class.base_fields[name].account = self.account
+            form_class.base_fields[name].name = name
         return form_class
 
     @property

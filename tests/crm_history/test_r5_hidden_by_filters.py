@@ -1,0 +1,77 @@
+"""R5: if the History shows no deletion, the records may only be hidden by a
+filter on a list. The History says so and links to the lists; a CRM list with
+filters says how many records they hide and offers to clear them."""
+
+from __future__ import annotations
+
+from crm import services
+from tests.factories import actor_for, make
+
+NOTICE = "they may only be hidden by a filter on a CRM list"
+
+
+def test_r5_no_deletion_in_the_period_points_to_the_crm_lists(acme, alice, page):
+    contact = make(acme, "contact", actor=actor_for(alice))
+    services.record_delete(
+        account=acme, entity_type="contact", record_id=contact.pk, actor=actor_for(alice)
+    )
+
+    response = page(alice).get(
+        "/history/",
+        {"action": "delete", "occurred_after": "2020-01-01", "occurred_before": "2020-01-31"},
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="no-deletions"' in html
+    assert "No deletion is recorded for this period." in html
+    assert NOTICE in html
+    for slug, label in [
+        ("companies", "Companies"),
+        ("contacts", "Contacts"),
+        ("leads", "Leads"),
+        ("deals", "Deals"),
+        ("products", "Products"),
+        ("custom-fields", "Custom fields"),
+    ]:
+        assert f'<a href="/crm/{slug}/">{label}</a>' in html
+
+
+def test_r5_with_an_entity_type_it_points_to_that_list_only(acme, alice, page):
+    html = (
+        page(alice).get("/history/", {"action": "delete", "entity_type": "deal"}).content.decode()
+    )
+
+    assert NOTICE in html
+    assert '<a href="/crm/deals/">Deals</a>' in html
+    assert 'href="/crm/contacts/">Contacts</a></li>' not in html
+
+
+def test_r5_no_pointer_when_deletions_are_found_or_the_search_is_not_for_deletions(
+    acme, alice, page
+):
+    contact = make(acme, "contact", actor=actor_for(alice))
+    client = page(alice)
+
+    assert NOTICE not in client.get("/history/", {"action": "update"}).content.decode()
+    services.record_delete(
+        account=acme, entity_type="contact", record_id=contact.pk, actor=actor_for(alice)
+    )
+    assert NOTICE not in client.get("/history/", {"action": "delete"}).content.decode()
+
+
+def test_r5_a_crm_list_says_how_many_records_its_filters_hide_and_offers_to_clear_them(
+    acme, alice, page
+):
+    for i in range(3):
+        make(acme, "contact", actor=actor_for(alice), name=f"Client{i}", type_id="CLIENT")
+    make(acme, "contact", actor=actor_for(alice), name="Supplier", type_id="SUPPLIER")
+
+    filtered = page(alice).get("/crm/contacts/", {"type_id": "SUPPLIER"}).content.decode()
+
+    assert "<strong>3 records hidden by your filters</strong>" in filtered
+    assert '<a href="/crm/contacts/">Clear filters</a> to see every contact' in filtered
+    assert "Client0" not in filtered and "Supplier" in filtered
+    cleared = page(alice).get("/crm/contacts/").content.decode()
+    assert "hidden by your filters" not in cleared
+    assert "Client0" in cleared and "Supplier" in cleared
