@@ -1,0 +1,239 @@
+"""The CRM's CSV import: the files of a CSV export (a zip, or one CSV per entity
+type) and the same columns written by hand or by a spreadsheet (UTF-8 with or
+without BOM, `,` or `;`). Every row is created through the services (one
+import, one History operation) and reported: created, skipped as already
+present, or refused and why. A record whose original id is free comes back
+with that id, so links between the imported records hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from accounts.actors import Actor
+from accounts.models import Account, Membership
+from crm_history.models import Event
+from crm_history.recorder import new_operation
+from recovery_portal.errors import DomainError, Invalid, PayloadTooLarge
+
+from . import custom_values, services
+from .csv_format import CSV_ENTITY_TYPES, entity_for_file, match_header, row_to_values
+from .records import RecordError
+from .registry import EntityType, entity
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    outcome: str  # created, skipped, refused
+    id: int | None = None
+    original_id: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class FileReport:
+    name: str
+    entity_type: str
+    created: int = 0
+    skipped: int = 0
+    refused: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.rows.append(outcome)
+        setattr(self, outcome.outcome, getattr(self, outcome.outcome) + 1)
+
+
+@dataclass
+class ImportReport:
+    operation: str
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(f.created for f in self.files)
+
+    @property
+    def skipped(self) -> int:
+        return sum(f.skipped for f in self.files)
+
+    @property
+    def refused(self) -> int:
+        return sum(f.refused for f in self.files)
+
+
+def _decode(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            f"{name} is not UTF-8 text. Save it as “CSV UTF-8” and import it again.",
+            fields={"file": [f"{name} is not UTF-8 text."]},
+        ) from exc
+
+
+def _reader(text: str):
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def read_upload(upload, *, entity_type: str | None = None) -> list[tuple[str, EntityType, str]]:
+    """The (file name, entity type, text) of each CSV in an upload, parents first."""
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise PayloadTooLarge(
+            f"The file is {upload.size // 1_000_000} MB; the import takes files up to "
+            f"{limit // 1_000_000} MB."
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The import takes files up to {limit // 1_000_000} MB.")
+    name = upload.name or "upload.csv"
+    files: list[tuple[str, EntityType, str]] = []
+    if data[:4] == b"PK\x03\x04":
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            members = [i for i in archive.infolist() if i.filename.lower().endswith(".csv")]
+            if sum(i.file_size for i in members) > limit * 5:
+                raise PayloadTooLarge("The zip holds more data than the import takes.")
+            for info in members:
+                et = entity_for_file(info.filename)
+                if et is None:
+                    raise Invalid(
+                        f"{info.filename}: name the files contacts.csv, companies.csv, "
+                        "leads.csv or deals.csv.",
+                        fields={"file": [f"Unknown file {info.filename} in the zip."]},
+                    )
+                files.append((info.filename, et, _decode(info.filename, archive.read(info))))
+        except zipfile.BadZipFile as exc:
+            raise Invalid("The zip file is damaged.", fields={"file": ["Damaged zip."]}) from exc
+    else:
+        et = entity(entity_type) if entity_type else entity_for_file(name)
+        if et is None or et.entity_type not in CSV_ENTITY_TYPES:
+            raise Invalid(
+                "Say what the file holds (contacts, companies, leads or deals), or name it "
+                "contacts.csv, companies.csv, leads.csv or deals.csv.",
+                fields={"entity_type": ["Choose what the file holds."]},
+            )
+        files.append((name, et, _decode(name, data)))
+    if not files:
+        raise Invalid("The upload holds no CSV file.", fields={"file": ["No CSV file found."]})
+    order = {t: i for i, t in enumerate(CSV_ENTITY_TYPES)}
+    return sorted(files, key=lambda f: order[f[1].entity_type])
+
+
+def _id_is_free_for(account: Account, et: EntityType, record_id: int) -> bool:
+    """An original id is reused only if no row holds it and no other account's
+    History names it (ids are never shared between accounts)."""
+    if et.model.objects.filter(pk=record_id).exists():
+        return False
+    return (
+        not Event.objects.filter(entity_type=et.entity_type, entity_id=record_id)
+        .exclude(account=account)
+        .exists()
+    )
+
+
+def import_files(
+    *, account: Account, files: list[tuple[str, EntityType, str]], actor: Actor
+) -> ImportReport:
+    """Import the rows of `files` (parents first); one transaction, one operation."""
+    operation = new_operation()
+    report = ImportReport(operation=str(operation))
+    id_map: dict[str, dict[int, int]] = {}
+    members = set(Membership.objects.filter(account=account).values_list("user_id", flat=True))
+    with transaction.atomic():
+        for name, et, text in files:
+            file_report = FileReport(name=name, entity_type=et.entity_type)
+            report.files.append(file_report)
+            rows = _reader(text)
+            try:
+                header = next(rows)
+            except StopIteration:
+                continue
+            defs = {d.code: d.label for d in custom_values.definitions(account.pk, et.entity_type)}
+            fields, custom, unknown = match_header(et, header, defs)
+            file_report.unknown_columns = unknown
+            mapping = id_map.setdefault(et.entity_type, {})
+            for number, cells in enumerate(rows, start=2):
+                if not any(c.strip() for c in cells):
+                    continue
+                file_report.add(
+                    _import_row(account, et, fields, custom, cells, number, actor, operation,
+                                mapping, id_map, members)
+                )  # fmt: skip
+            _advance_sequence(et)
+    return report
+
+
+def _advance_sequence(et: EntityType) -> None:
+    """After rows were inserted with their own ids, new ids must start above them."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+            f"GREATEST((SELECT COALESCE(MAX(id), 1) FROM {et.table}), "
+            f"(SELECT last_value FROM {et.table}_id_seq)))",
+            [et.table],
+        )
+
+
+def _import_row(
+    account, et, fields, custom, cells, number, actor, operation, mapping, id_map, members
+):
+    try:
+        values, custom_cells = row_to_values(et, fields, custom, cells)
+    except RecordError as exc:
+        return RowOutcome(number, "refused", reason=str(exc))
+    original = values.pop("id", None)
+    notes = []
+    if original is not None and et.model.objects.filter(account=account, pk=original).exists():
+        mapping[original] = original
+        return RowOutcome(number, "skipped", id=original, original_id=original,
+                          reason="Already present (a record with this ID exists).")  # fmt: skip
+    if original is not None and _id_is_free_for(account, et, original):
+        values["id"] = original
+    for link in et.links:
+        target = values.get(link.field)
+        if target is None:
+            continue
+        mapped = id_map.get(link.target, {}).get(target)
+        if mapped is not None:
+            values[link.field] = mapped
+        elif not entity(link.target).model.objects.filter(account=account, pk=target).exists():
+            values[link.field] = None
+            notes.append(f"{link.target} {target} not found: imported without the link")
+    assigned = values.get("assigned_by_id")
+    if assigned is not None and assigned not in members:
+        values["assigned_by_id"] = None
+        notes.append(f"user {assigned} is not a member: no responsible person")
+    for key in ("created_at", "updated_at"):
+        if values.get(key) is not None and values[key].tzinfo is None:
+            values[key] = values[key].replace(tzinfo=account.tzinfo)
+    if values.get("created_at") is not None and values.get("updated_at") is None:
+        values["updated_at"] = values["created_at"]
+    if et.has_custom_fields:
+        values["custom_fields"] = custom_cells
+    try:
+        obj = services.record_create(
+            account=account, entity_type=et.entity_type, values=values, actor=actor,
+            operation=operation,
+        )  # fmt: skip
+    except DomainError as exc:
+        if exc.status == 423:
+            raise
+        reasons = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items()) or exc.detail
+        return RowOutcome(number, "refused", original_id=original, reason=reasons)
+    if original is not None:
+        mapping[original] = obj.pk
+    return RowOutcome(number, "created", id=obj.pk, original_id=original, reason="; ".join(notes))

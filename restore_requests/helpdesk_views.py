@@ -1,0 +1,202 @@
+"""The helpdesk console: the queue of requests, one request with the account's
+snapshots nearest to the deletion (R15) to propose or reject, deletion reports
+(R11) to close, and a read-only look at accounts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from accounts.access import HelpdeskRequiredMixin
+from accounts.models import Account, Plan
+from recovery_portal.errors import DomainError
+
+from . import selectors, services
+from .forms import CloseForm, MessageForm, ProposeForm, RejectForm
+from .models import DeletionReport, RestoreRequest, Status
+from .nearest import nearest_snapshots
+
+
+class QueueView(HelpdeskRequiredMixin, View):
+    def get(self, request):
+        status = request.GET.get("status") or None
+        plan = request.GET.get("plan") or None
+        errors = []
+        if status and status not in Status.values:
+            errors.append(f"Unknown state “{status}”.")
+            status = None
+        if plan and plan not in Plan.values:
+            errors.append(f"Unknown plan “{plan}”.")
+            plan = None
+        rows = list(selectors.helpdesk_queue(status=status, plan=plan)[:200])
+        before = selectors.nearest_before_many(rows)
+        now = timezone.now()
+        queue = [{"obj": r, "age": now - r.filed_at, "nearest": before.get(r.pk)} for r in rows]
+        return render(
+            request,
+            "helpdesk/queue.html",
+            {
+                "nav": "helpdesk_requests",
+                "queue": queue,
+                "status": status or "",
+                "plan": plan or "",
+                "statuses": Status.choices,
+                "plans": Plan.choices,
+                "filter_errors": errors,
+            },
+        )
+
+
+class RequestView(HelpdeskRequiredMixin, View):
+    template_name = "helpdesk/request.html"
+
+    def get(self, request, pk, propose_form=None, reject_form=None, status=200):
+        obj = get_object_or_404(
+            RestoreRequest.objects.select_related("account", "filed_by", "chosen_snapshot"), pk=pk
+        )
+        nearest = nearest_snapshots(obj)
+        around = selectors.deletions_around(obj.account, obj.deleted_at)
+        recommended = [n.id for n in nearest if n.recommended]
+        context = {
+            "nav": "helpdesk_requests",
+            "obj": obj,
+            "nearest": nearest,
+            "around": around,
+            "propose_form": propose_form
+            or ProposeForm(snapshots=nearest, initial={"snapshots": recommended}),
+            "reject_form": reject_form or RejectForm(),
+            "message_form": MessageForm(),
+            "can_propose": obj.status in (Status.SUBMITTED, Status.PROPOSED, Status.FAILED),
+            "can_reject": obj.status in (Status.SUBMITTED, Status.PROPOSED, Status.FAILED),
+            "candidates": list(obj.candidates.select_related("snapshot")),
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+class ProposeView(RequestView):
+    def post(self, request, pk):
+        obj = get_object_or_404(RestoreRequest.objects.select_related("account"), pk=pk)
+        form = ProposeForm(request.POST, snapshots=nearest_snapshots(obj))
+        if form.is_valid():
+            try:
+                services.request_propose(
+                    request=obj,
+                    snapshot_ids=form.cleaned_data["snapshots"],
+                    message=form.cleaned_data["message"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"Backups proposed to {obj.account.name}.")
+                return redirect("helpdesk:request", pk)
+        return self.get(request, pk, propose_form=form, status=400)
+
+
+class RejectView(RequestView):
+    def post(self, request, pk):
+        obj = get_object_or_404(RestoreRequest, pk=pk)
+        form = RejectForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_reject(
+                    request=obj, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"Request #{pk} was rejected.")
+                return redirect("helpdesk:request", pk)
+        return self.get(request, pk, reject_form=form, status=400)
+
+
+class MessageView(HelpdeskRequiredMixin, View):
+    def post(self, request, pk):
+        obj = get_object_or_404(RestoreRequest, pk=pk)
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_message(
+                    request=obj, actor=request.user, body=form.cleaned_data["body"]
+                )
+            except DomainError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.success(request, "Message sent.")
+        else:
+            messages.error(request, "Write a message first.")
+        return redirect("helpdesk:request", pk)
+
+
+class ReportsView(HelpdeskRequiredMixin, View):
+    def get(self, request):
+        state = request.GET.get("state") or DeletionReport.State.OPEN
+        if state not in DeletionReport.State.values:
+            state = DeletionReport.State.OPEN
+        rows = list(selectors.reports_queue(state=state)[:200])
+        return render(
+            request,
+            "helpdesk/reports.html",
+            {
+                "nav": "helpdesk_reports",
+                "rows": rows,
+                "state": state,
+                "close_form": CloseForm(),
+                "states": DeletionReport.State.choices,
+            },
+        )
+
+
+class ReportCloseView(HelpdeskRequiredMixin, View):
+    def post(self, request, pk):
+        report = get_object_or_404(DeletionReport, pk=pk)
+        form = CloseForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Write a closing note.")
+        else:
+            try:
+                services.report_close(
+                    report=report, note=form.cleaned_data["note"], actor=request.user
+                )
+            except DomainError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.success(request, f"Report #{pk} was closed.")
+        return redirect("helpdesk:reports")
+
+
+class AccountsView(HelpdeskRequiredMixin, View):
+    def get(self, request):
+        q = (request.GET.get("q") or "").strip()
+        accounts = Account.objects.all()
+        if q:
+            condition = Q(name__icontains=q)
+            if q.isdigit():
+                condition |= Q(pk=int(q))
+            accounts = accounts.filter(condition)
+        return render(
+            request,
+            "helpdesk/accounts.html",
+            {"nav": "helpdesk_accounts", "accounts": list(accounts.order_by("name")[:100]), "q": q},
+        )
+
+
+class AccountView(HelpdeskRequiredMixin, View):
+    def get(self, request, pk):
+        from backups.models import Snapshot
+
+        account = get_object_or_404(Account, pk=pk)
+        return render(
+            request,
+            "helpdesk/account.html",
+            {
+                "nav": "helpdesk_accounts",
+                "account": account,
+                "snapshots": list(Snapshot.objects.recent(account).order_by("-created_at")[:30]),
+                "requests": list(RestoreRequest.objects.filter(account=account)[:50]),
+                "reports": list(DeletionReport.objects.filter(account=account)[:50]),
+            },
+        )

@@ -1,0 +1,162 @@
+"""Reads for restore requests: the account's requests, the helpdesk queue, what
+the History holds around a deletion time (R8), the snapshots nearest to it
+(R15), and the option the form suggests (domain.md, "Our decision")."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Account
+from crm_history.models import Action, Event
+
+from .models import DeletionReport, Option, RestoreRequest
+from .states import OPEN
+
+# "Around that time": the History's deletions within this window either side
+# of the time the administrator gives.
+AROUND = timedelta(hours=12)
+
+
+def requests_of(account: Account) -> QuerySet:
+    return RestoreRequest.objects.filter(account=account).select_related(
+        "filed_by", "chosen_snapshot"
+    )
+
+
+def request_of(account: Account, request_id: int) -> RestoreRequest | None:
+    return requests_of(account).filter(pk=request_id).first()
+
+
+def helpdesk_queue(*, status: str | None = None, plan: str | None = None) -> QuerySet:
+    """Requests for the helpdesk, oldest first; open ones unless a status is asked."""
+    qs = RestoreRequest.objects.select_related("account", "filed_by", "chosen_snapshot")
+    qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN)
+    if plan:
+        qs = qs.filter(account__plan=plan)
+    return qs.order_by("filed_at", "id")  # Uses index: request_queue
+
+
+def reports_queue(*, state: str | None = None) -> QuerySet:
+    qs = DeletionReport.objects.select_related("account", "reported_by", "closed_by")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("state", "reported_at", "id")
+
+
+@dataclass
+class DeletionsAround:
+    start: datetime
+    end: datetime
+    total: int
+    by_type: dict[str, int]
+    ids_by_type: dict[str, list[int]] = field(default_factory=dict)
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+    @property
+    def few(self) -> bool:
+        """R8: few enough that a restore is impractical; re-enter them or use the bin."""
+        return self.total < settings.RESTORE_FEW_RECORDS_THRESHOLD
+
+
+def deletions_around(
+    account: Account, at: datetime, *, window: timedelta = AROUND
+) -> DeletionsAround:
+    """R8: how many records the History shows deleted around `at`."""
+    start, end = at - window, at + window
+    rows = (
+        Event.objects.filter(
+            account=account, action=Action.DELETE, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .order_by()
+        .values_list("entity_type", "entity_id", "occurred_at")
+    )  # Uses index: event_action_timeline
+    by_type: Counter = Counter()
+    ids: dict[str, list[int]] = {}
+    first = last = None
+    for entity_type, entity_id, occurred_at in rows.iterator(chunk_size=5000):
+        by_type[entity_type] += 1
+        ids.setdefault(entity_type, []).append(entity_id)
+        first = occurred_at if first is None or occurred_at < first else first
+        last = occurred_at if last is None or occurred_at > last else last
+    return DeletionsAround(start, end, sum(by_type.values()), dict(by_type), ids, first, last)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    option: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return Option(self.option).label
+
+
+def suggested_option(account: Account, deleted_at: datetime) -> Suggestion:
+    """The option the form suggests, with the reason (domain.md, R12/R13 advice)."""
+    around = deletions_around(account, deleted_at)
+    if around.by_type.get("custom_field") or around.by_type.get("product"):
+        return Suggestion(
+            Option.FULL_ROLLBACK,
+            "The History shows deleted custom fields or products around that time: only a "
+            "full account rollback brings those back (R13).",
+        )
+    last_deletion = around.last_at or deleted_at
+    changed_since = (
+        Event.objects.filter(
+            account=account,
+            action__in=[Action.CREATE, Action.UPDATE],
+            occurred_at__gt=last_deletion,
+        )
+        .order_by()
+        .exists()
+    )
+    if changed_since:
+        return Suggestion(
+            Option.CSV_EXPORT,
+            "The CRM has changed since the deletion: the CSV file is the most convenient, "
+            "because nothing else in the account is touched.",
+        )
+    return Suggestion(
+        Option.CRM_ROLLBACK,
+        "Nothing has changed in the CRM since the deletion: a CRM module rollback brings "
+        "the records back without losing newer work.",
+    )
+
+
+def available_snapshots(account: Account) -> list:
+    """R7: the account's snapshots a restore may use (complete, at most seven days old)."""
+    from backups.models import Snapshot
+
+    return list(Snapshot.objects.available(account))
+
+
+def nearest_before_many(requests: list[RestoreRequest]) -> dict[int, object]:
+    """For each request, the latest available snapshot taken before its deletion
+    time (R15), found with one query for the whole page."""
+    from backups.models import Snapshot
+
+    accounts = {r.account_id for r in requests}
+    by_account: dict[int, list] = {}
+    for snapshot in Snapshot.objects.filter(
+        account_id__in=accounts,
+        status=Snapshot.Status.COMPLETE,
+        taken_at__gte=restore_window_start(),
+    ).order_by("taken_at"):
+        by_account.setdefault(snapshot.account_id, []).append(snapshot)
+    nearest = {}
+    for r in requests:
+        before = [s for s in by_account.get(r.account_id, []) if s.taken_at <= r.deleted_at]
+        nearest[r.pk] = before[-1] if before else None
+    return nearest
+
+
+def restore_window_start(now: datetime | None = None) -> datetime:
+    """R7: the oldest deletion time a request may name."""
+    return (now or timezone.now()) - timedelta(days=settings.SNAPSHOT_RETENTION_DAYS)

@@ -1,0 +1,317 @@
+"""Pages for administrators: Restore data (the account's requests), a new
+request (R7-R10, R12-R14, R17), one request with its candidates, impact preview,
+confirmation, live progress, result, CSV download and undo; deletion reports (R11)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+
+from accounts.access import AdminRequiredMixin
+from accounts.capabilities import Capability, plan_allows, plans_with
+from accounts.models import Plan
+from recovery_portal.errors import DomainError, NotFound
+
+from . import downloads, selectors, services
+from .forms import (
+    OPTION_HELP,
+    ConfirmForm,
+    MessageForm,
+    ReportForm,
+    RequestForm,
+)
+from .models import ROLLBACK_OPTIONS, DeletionReport, Option, RequestRun, Status
+
+
+def _put_errors(form, exc: DomainError) -> None:
+    placed = False
+    for name, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+class RestoreContextMixin(AdminRequiredMixin):
+    def context(self, **extra) -> dict:
+        return {
+            "nav": "restore",
+            "restore_allowed": plan_allows(self.account, Capability.RESTORE),
+            "restore_plans": [Plan(p).label for p in plans_with(Capability.RESTORE)],
+            **extra,
+        }
+
+    def get_request(self, pk):
+        obj = selectors.request_of(self.account, pk)
+        if obj is None:
+            raise Http404(f"There is no restore request #{pk} in this account.")
+        return obj
+
+
+class RequestListView(RestoreContextMixin, View):
+    def get(self, request):
+        rows = list(selectors.requests_of(self.account)[:100])
+        reports = list(DeletionReport.objects.filter(account=self.account)[:20])
+        return render(
+            request, "restore_requests/list.html", self.context(rows=rows, reports=reports)
+        )
+
+
+class RequestCreateView(RestoreContextMixin, View):
+    template_name = "restore_requests/new.html"
+
+    def page(self, form, around=None, suggestion=None, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            self.context(
+                form=form,
+                around=around,
+                suggestion=suggestion,
+                option_help=OPTION_HELP,
+                options=[(o.value, o.label, OPTION_HELP[o]) for o in Option],
+                window_start=selectors.restore_window_start(),
+            ),
+            status=status,
+        )
+
+    def get(self, request):
+        initial = {"option": Option.CSV_EXPORT}
+        around = suggestion = None
+        form = RequestForm(account=self.account, initial=initial)
+        if request.GET.get("deleted_at"):
+            # "Check the History": the same form, bound, to show R8's count and the suggestion.
+            form = RequestForm(request.GET, account=self.account)
+            if form.is_valid():
+                at = form.cleaned_data["deleted_at"]
+                around = selectors.deletions_around(self.account, at)
+                suggestion = selectors.suggested_option(self.account, at)
+                form = RequestForm(
+                    account=self.account,
+                    initial={
+                        "deleted_at": timezone.localtime(at).strftime("%Y-%m-%dT%H:%M"),
+                        "option": suggestion.option,
+                        "note": request.GET.get("note", ""),
+                    },
+                )
+        return self.page(form, around, suggestion)
+
+    def post(self, request):
+        form = RequestForm(request.POST, account=self.account)
+        if not form.is_valid():
+            return self.page(form, status=400)
+        at = form.cleaned_data["deleted_at"]
+        around = selectors.deletions_around(self.account, at)
+        suggestion = selectors.suggested_option(self.account, at)
+        if around.few and not form.cleaned_data["file_anyway"]:
+            # R8: advise against a request for a few records, without forbidding it.
+            form.add_error(
+                "file_anyway",
+                f"The History shows only {around.total} deleted record"
+                f"{'s' if around.total != 1 else ''} around that time. Re-entering them, or "
+                "the Recycle Bin, is quicker than a restore. Tick the box to file anyway.",
+            )
+            return self.page(form, around, suggestion, status=400)
+        try:
+            obj = services.request_file(
+                account=self.account,
+                actor=request.user,
+                deleted_at=at,
+                option=form.cleaned_data["option"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            _put_errors(form, exc)
+            return self.page(form, around, suggestion, status=400 if exc.status < 500 else 500)
+        messages.success(
+            request,
+            f"Your request #{obj.pk} was sent to the helpdesk. They will answer with the "
+            "backups nearest to the deletion.",
+        )
+        return redirect("restore_requests:detail", obj.pk)
+
+
+def _runs(obj):
+    links = list(obj.runs.select_related("run", "run__snapshot"))
+    restore = [link.run for link in links if link.purpose == RequestRun.Purpose.RESTORE]
+    undo = [link.run for link in links if link.purpose == RequestRun.Purpose.UNDO]
+    return (restore[-1] if restore else None), (undo[-1] if undo else None)
+
+
+class RequestDetailView(RestoreContextMixin, View):
+    template_name = "restore_requests/detail.html"
+
+    def get(self, request, pk, confirm_form=None, message_form=None, status=200):
+        from backups.restores import preview
+
+        obj = self.get_request(pk)
+        candidates = list(obj.candidates.select_related("snapshot"))
+        restore_run, undo_run = _runs(obj)
+        chosen = request.GET.get("preview")
+        option = request.GET.get("option") or obj.option
+        impact = None
+        if chosen and option in Option.values:
+            candidate = next((c for c in candidates if str(c.snapshot_id) == chosen), None)
+            if candidate is None:
+                messages.warning(request, "That backup is not one of this request's candidates.")
+            else:
+                impact = preview(account=self.account, snapshot=candidate.snapshot, option=option)
+        if confirm_form is None and candidates:
+            first = next((c for c in candidates if c.recommended), candidates[0])
+            confirm_form = ConfirmForm(
+                candidates=candidates,
+                initial={
+                    "snapshot": int(chosen) if chosen and chosen.isdigit() else first.snapshot_id,
+                    "option": option,
+                },
+            )
+        context = self.context(
+            obj=obj,
+            candidates=candidates,
+            impact=impact,
+            impact_snapshot=chosen,
+            impact_option=option,
+            confirm_form=confirm_form,
+            message_form=message_form or MessageForm(),
+            can_confirm=obj.status == Status.PROPOSED and bool(candidates),
+            can_cancel=obj.status in (Status.SUBMITTED, Status.PROPOSED, Status.CONFIRMED),
+            restore_run=restore_run,
+            undo_run=undo_run,
+            can_undo=(
+                obj.status == Status.COMPLETED
+                and restore_run is not None
+                and restore_run.option in ROLLBACK_OPTIONS
+                and undo_run is None
+            ),
+            download_link=downloads.signed_link(obj) if downloads.export_run(obj) else None,
+            option_help=OPTION_HELP,
+            options=[(o.value, o.label, OPTION_HELP[o]) for o in Option],
+            rollback_options=[o.value for o in ROLLBACK_OPTIONS],
+            running=(restore_run and restore_run.status in ("queued", "running"))
+            or (undo_run and undo_run.status in ("queued", "running")),
+        )
+        return render(request, self.template_name, context, status=status)
+
+
+class RequestConfirmView(RequestDetailView):
+    """R16: confirm one candidate and one option (typing the account name for a rollback)."""
+
+    def post(self, request, pk):
+        obj = self.get_request(pk)
+        candidates = list(obj.candidates.select_related("snapshot"))
+        form = ConfirmForm(request.POST, candidates=candidates)
+        if form.is_valid():
+            try:
+                services.request_confirm(
+                    request=obj,
+                    snapshot_id=form.cleaned_data["snapshot"],
+                    option=form.cleaned_data["option"],
+                    confirm_account_name=form.cleaned_data["confirm_account_name"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                _put_errors(form, exc)
+            else:
+                messages.success(request, "Confirmed: the restore has been queued.")
+                return redirect("restore_requests:detail", obj.pk)
+        return self.get(request, pk, confirm_form=form, status=400)
+
+
+class RequestActionView(RestoreContextMixin, View):
+    """Cancel, undo and messages: one service each, then back to the request."""
+
+    def post(self, request, pk, action):
+        obj = self.get_request(pk)
+        try:
+            if action == "cancel":
+                services.request_cancel(request=obj, actor=request.user)
+                messages.success(request, "The request was cancelled.")
+            elif action == "undo":
+                services.request_undo(request=obj, actor=request.user)
+                messages.success(
+                    request,
+                    "The undo has been queued: the account goes back to how it was before "
+                    "the rollback.",
+                )
+            elif action == "message":
+                form = MessageForm(request.POST)
+                if not form.is_valid():
+                    messages.error(request, "Write a message first.")
+                else:
+                    services.request_message(
+                        request=obj, actor=request.user, body=form.cleaned_data["body"]
+                    )
+                    messages.success(request, "Your message was sent to the helpdesk.")
+            else:
+                raise Http404()
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        return redirect("restore_requests:detail", obj.pk)
+
+
+class RequestProgressView(RestoreContextMixin, View):
+    """JSON for the live progress bar (polled by the request page)."""
+
+    def get(self, request, pk):
+        obj = self.get_request(pk)
+        restore_run, undo_run = _runs(obj)
+        run = undo_run if undo_run is not None else restore_run
+        if run is None:
+            return JsonResponse({"status": obj.status, "run": None})
+        return JsonResponse(
+            {
+                "status": obj.status,
+                "run": {
+                    "id": run.pk,
+                    "status": run.status,
+                    "phase": run.phase,
+                    "phase_label": run.get_phase_display(),
+                    "progress": run.progress,
+                    "rows_done": run.rows_done,
+                    "rows_total": run.rows_total,
+                },
+            }
+        )
+
+
+class DownloadView(AdminRequiredMixin, View):
+    def get(self, request, token):
+        try:
+            pk = downloads.request_id_from(token)
+            obj = selectors.request_of(self.account, pk)
+            if obj is None:
+                raise NotFound()
+            return downloads.export_response(obj)
+        except NotFound as exc:
+            raise Http404(exc.detail) from exc
+
+
+class ReportCreateView(RestoreContextMixin, View):
+    template_name = "restore_requests/report.html"
+
+    def get(self, request):
+        return render(
+            request, self.template_name, self.context(form=ReportForm(account=self.account))
+        )
+
+    def post(self, request):
+        form = ReportForm(request.POST, account=self.account)
+        if form.is_valid():
+            try:
+                report = services.report_file(
+                    account=self.account,
+                    actor=request.user,
+                    deleted_at=form.cleaned_data["deleted_at"],
+                    person=form.cleaned_data["person"],
+                    description=form.cleaned_data["description"],
+                )
+            except DomainError as exc:
+                _put_errors(form, exc)
+            else:
+                messages.success(request, f"Your report #{report.pk} was sent to the helpdesk.")
+                return redirect("restore_requests:list")
+        return render(request, self.template_name, self.context(form=form), status=400)
