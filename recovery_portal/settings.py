@@ -188,6 +188,11 @@ CELERY_BEAT_SCHEDULE["backups-daily-snapshots"] = {
     "task": "backups.schedule_daily_snapshots",
     "schedule": timedelta(minutes=15),
 }
+CELERY_BEAT_SCHEDULE["backups-reap-restore-runs"] = {
+    # Runs left "running" by a worker that died are marked failed.
+    "task": "backups.reap_restore_runs",
+    "schedule": timedelta(minutes=1),
+}
 CELERY_BEAT_SCHEDULE["backups-prune-snapshots"] = {
     # R7: once a day, delete snapshots older than seven days with their files.
     "task": "backups.prune_snapshots",
@@ -223,7 +228,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "RestoreOptionEnum": "backups.options.Option",
+        "RestoreRequestStatusEnum": "restore_requests.models.Status",
+        "SnapshotStatusEnum": "backups.models.Snapshot.Status",
+    },
 }
 
 # --- Product settings -----------------------------------------------------------
@@ -233,6 +242,10 @@ SNAPSHOT_GZIP_LEVEL = env.int("SNAPSHOT_GZIP_LEVEL", default=6)
 SNAPSHOT_USE_COPY = True  # PostgreSQL COPY fast path (False: the portable path)
 SNAPSHOT_MAX_ATTEMPTS_PER_DAY = 3
 RECYCLE_BIN_DAYS = env.int("RECYCLE_BIN_DAYS", default=30)
+# The CSV import's upload limit (a larger file is refused with 413).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # R8: below this many deletions, a restore is impractical (re-enter or use the bin).
 RESTORE_FEW_RECORDS_THRESHOLD = 20
 HELPDESK_GROUP = "helpdesk"
@@ -241,11 +254,14 @@ HELPDESK_VIEW_PERMISSIONS = [
     "accounts.view_account",
     "accounts.view_planchange",
     "crm_history.view_event",
+    "backups.view_snapshot",
+    "backups.view_restorerun",
+    "restore_requests.view_restorerequest",
+    "restore_requests.view_deletionreport",
 ]
 
 # --- Security (production) --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-    "backups.view_snapshot",
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -9,6 +9,8 @@ api_v1 = [
     path("crm/", include("crm.api_urls")),
     path("backups/", include("backups.api_urls")),
     path("history/", include("crm_history.api_urls")),
+    path("recycle-bin/", include("crm.bin_api_urls")),
+    path("", include("restore_requests.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +20,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
     path("crm/", include("crm.urls")),
-    path("history/", include("crm_history.urls")),
-]
     path("backups/", include("backups.urls")),
+    path("history/", include("crm_history.urls")),
+    path("recycle-bin/", include("crm.bin_urls")),
+    path("restore/", include("restore_requests.urls")),
+    path("helpdesk/", include("restore_requests.helpdesk_urls")),
+]
