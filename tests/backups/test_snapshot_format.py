@@ -5,6 +5,7 @@ loads with the COPY FROM the restore engine uses."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import pytest
@@ -34,7 +35,9 @@ def test_r6_snapshot_holds_every_entity_type_exactly(filled, globex):
     assert snapshot.taken_at is not None
     for et in entity_types():
         assert list(iter_records(snapshot, et.entity_type)) == _records_in_db(filled, et)
-        assert snapshot.row_counts[et.entity_type] == et.model.objects.filter(account=filled).count()
+        assert (
+            snapshot.row_counts[et.entity_type] == et.model.objects.filter(account=filled).count()
+        )
     assert snapshot.records == sum(snapshot.row_counts.values()) > 0
 
 
@@ -128,17 +131,26 @@ def test_a_damaged_file_aborts_the_copy_from_with_the_file_named(filled):
     data = bytearray(storage.open(path, "rb").read())
     data[len(data) // 2] ^= 0x01
     storage.delete(path)
-    storage.save(path, __import__("io").BytesIO(bytes(data)))
+    storage.save(path, io.BytesIO(bytes(data)))
 
-    with pytest.raises(SnapshotDamaged) as caught:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("CREATE TEMP TABLE scratch (LIKE crm_contact) ON COMMIT DROP")
-            cursor.execute("ALTER TABLE scratch ALTER COLUMN account_id SET DEFAULT 0")
-            with open_entity_csv(snapshot, "contact") as stream:
-                columns = ", ".join(read_manifest(snapshot)["files"]["contact"]["columns"])
-                cursor.copy_expert(
-                    f"COPY scratch ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)", stream
-                )
+    columns = ", ".join(read_manifest(snapshot)["files"]["contact"]["columns"])
+    loaded = []
+    with (
+        pytest.raises(SnapshotDamaged) as caught,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        open_entity_csv(snapshot, "contact") as stream,
+    ):
+        cursor.execute("CREATE TEMP TABLE scratch (LIKE crm_contact)")
+        cursor.execute("ALTER TABLE scratch ALTER COLUMN account_id SET DEFAULT 0")
+        cursor.copy_expert(
+            f"COPY scratch ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true)", stream
+        )
+        loaded.append("the COPY went through")
+    assert loaded == []
+    with connection.cursor() as cursor:  # rolled back with the transaction
+        cursor.execute("SELECT to_regclass('pg_temp.scratch')")
+        assert cursor.fetchone()[0] is None
     assert "contact.csv.gz" in caught.value.detail
     assert caught.value.code == "snapshot_damaged"
     assert caught.value.status == 409
