@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from .capabilities import Capability, demo_active, demo_ends_at, plan_allows
+from .guard import account_is_being_restored
 
 
 def account(request):
@@ -21,6 +22,10 @@ def account(request):
         "demo_running": demo_active(acc),
         "account_tz": acc.timezone,
     }
+    if account_is_being_restored(acc.pk):
+        context["page_banners"] = [
+            {"level": "info", "text": "Changes are paused while your data is restored."}
+        ]
     if context["demo_running"]:
         left = demo_ends_at(acc) - timezone.now()
         context["demo_days_left"] = max(1, left.days + (1 if left.seconds else 0))

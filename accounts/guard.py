@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 from django.db import connections, transaction
 
-from recovery_portal.errors import RestoreInProgress
+from recovery_portal.errors import DeletionsSuspended, RestoreInProgress
 
-from .models import Account
+from .models import Account, Membership
 
 LOCK_NAMESPACE = 0x5250  # "RP": keeps our advisory locks apart from anyone else's
 
@@ -42,6 +42,20 @@ def ensure_account_writable(account_id: int, *, using: str = "default") -> None:
                 raise RestoreInProgress()
     elif Account.objects.using(using).filter(pk=account_id, restore_in_progress=True).exists():
         raise RestoreInProgress()
+
+
+def ensure_may_delete(account_id: int, user_id: int | None, *, using: str = "default") -> None:
+    """Refuse a delete (403 deletions_suspended) by a member whose deletions an
+    administrator suspended from a mass-deletion alert."""
+    if user_id is None:
+        return
+    if Membership.objects.using(using).filter(
+        account_id=account_id, user_id=user_id, deletions_suspended_at__isnull=False
+    ).exists():
+        raise DeletionsSuspended(
+            "An administrator has suspended your deletions after a mass deletion; "
+            "ask them to lift it."
+        )
 
 
 def account_is_being_restored(account_id: int, *, using: str = "default") -> bool:

@@ -86,6 +86,16 @@ class Membership(models.Model):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.EMPLOYEE)
     created_at = models.DateTimeField(default=django_timezone.now)
+    # Set by an administrator from a mass-deletion alert: this member's deletions
+    # (on pages, the API with their token, bulk actions) are refused until lifted.
+    deletions_suspended_at = models.DateTimeField(null=True, blank=True)
+    deletions_suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["account", "role"])]

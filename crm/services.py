@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.actors import Actor
-from accounts.guard import ensure_account_writable
+from accounts.guard import ensure_account_writable, ensure_may_delete
 from accounts.models import Account, Membership
 from crm_history.models import Action, Event
 from crm_history.recorder import EventDraft, new_operation, notify_deletions, record_events
@@ -274,6 +274,7 @@ def records_bulk_delete(
     now = now or timezone.now()
     with transaction.atomic():
         ensure_account_writable(account.pk)
+        ensure_may_delete(account.pk, actor.user_id if actor.is_person else None)
         # Lock the rows in primary-key order (one order everywhere: no deadlocks).
         found = list(
             et.model.objects.select_for_update()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crm",
     "backups",
     "restore_requests",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.account",
+                "alerts.context_processors.alert_banners",
             ],
         },
     },

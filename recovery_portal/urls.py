@@ -11,6 +11,7 @@ api_v1 = [
     path("history/", include("crm_history.api_urls")),
     path("recycle-bin/", include("crm.bin_api_urls")),
     path("", include("restore_requests.api_urls")),
+    path("alerts/", include("alerts.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,4 +26,5 @@ urlpatterns = [
     path("recycle-bin/", include("crm.bin_urls")),
     path("restore/", include("restore_requests.urls")),
     path("helpdesk/", include("restore_requests.helpdesk_urls")),
+    path("alerts/", include("alerts.urls")),
 ]

@@ -1,0 +1,21 @@
+"""The banner of open mass-deletion alerts, on every page, for administrators."""
+
+from django.urls import reverse
+
+from .selectors import open_alerts
+
+
+def alert_banners(request):
+    membership = getattr(request, "membership", None)
+    if not membership or not membership.is_admin:
+        return {}
+    banners = [
+        {
+            "level": "danger",
+            "text": f"Mass deletion: {alert.summary} since {alert.started_at:%H:%M} UTC.",
+            "link": reverse("alerts:detail", args=[alert.pk]),
+            "link_text": "See what happened and undo it",
+        }
+        for alert in open_alerts(membership.account)
+    ]
+    return {"alert_banners": banners}

@@ -1,0 +1,262 @@
+"""Writes on alerts: rules, a new alert's e-mail and History event, dismissing,
+suspending and lifting an actor's deletions, and the undo of a burst (the
+recycle bin's loader: original ids, fields, custom values and links, parents
+first, all or nothing)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.actors import Actor, Source
+from accounts.capabilities import Capability, require_capability
+from accounts.models import Account, Membership, Role
+from crm_history.models import Action
+from crm_history.recorder import EventDraft, new_operation, record_events
+from recovery_portal.errors import Conflict, NotFound
+
+from .models import Alert, AlertRules
+
+RULE_FIELDS = (
+    "burst_enabled",
+    "burst_count",
+    "burst_minutes",
+    "share_enabled",
+    "share_percent",
+    "share_min_records",
+)
+
+
+def rules_for(account_id: int, *, lock: bool = False) -> AlertRules:
+    qs = AlertRules.objects.select_for_update() if lock else AlertRules.objects
+    rules = qs.filter(account_id=account_id).first()
+    if rules is None:
+        AlertRules.objects.get_or_create(account_id=account_id)
+        rules = qs.get(account_id=account_id)
+    return rules
+
+
+@transaction.atomic
+def rules_update(*, account: Account, values: dict, actor) -> AlertRules:
+    rules = rules_for(account.pk, lock=True)
+    for name in RULE_FIELDS:
+        if name in values:
+            setattr(rules, name, values[name])
+    rules.full_clean(exclude=["account"])
+    rules.updated_at = timezone.now()
+    rules.save()
+    return rules
+
+
+def _history(alert: Alert, action: str, title: str, data: dict | None = None, actor=None) -> None:
+    who = (
+        Actor.for_user(actor, Source.PAGE)
+        if actor is not None
+        else Actor.system(source=Source.SYSTEM)
+    )
+    record_events(
+        account_id=alert.account_id,
+        actor=who,
+        operation=new_operation(),
+        drafts=[
+            EventDraft(
+                entity_type="alert", entity_id=alert.pk, action=action, title=title, data=data
+            )
+        ],
+    )
+
+
+def _admin_emails(account_id: int) -> list[str]:
+    return list(
+        get_user_model()
+        .objects.filter(
+            membership__account_id=account_id, membership__role=Role.ADMIN, is_active=True
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def alert_opened(alert: Alert) -> None:
+    """A new alert: recorded in the History, and an e-mail to each administrator."""
+    _history(
+        alert,
+        Action.CREATE,
+        f"Mass deletion alert: {alert.summary}",
+        data={
+            "counts": alert.counts,
+            "paths": alert.paths,
+            "started_at": alert.started_at.isoformat(),
+        },
+    )
+    recipients = _admin_emails(alert.account_id)
+    link = f"{settings.SITE_URL.rstrip('/')}{reverse('alerts:detail', args=[alert.pk])}"
+    subject = f"Mass deletion in {alert.account.name}: {alert.summary}"
+    body = (
+        f"{alert.summary} between {alert.started_at:%Y-%m-%d %H:%M} and "
+        f"{alert.last_at:%H:%M} UTC, by {', '.join(alert.paths) or 'unknown path'}.\n\n"
+        "You can suspend this person's deletions and bring everything back in one action:\n"
+        f"{link}\n"
+    )
+
+    def send():
+        for address in recipients:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def alert_dismiss(*, alert: Alert, actor) -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.state == Alert.State.DISMISSED:
+        raise Conflict("This alert is dismissed already.")
+    alert.state = Alert.State.DISMISSED
+    alert.dismissed_at = timezone.now()
+    alert.dismissed_by = actor
+    alert.save(update_fields=["state", "dismissed_at", "dismissed_by"])
+    return alert
+
+
+def _member_of_alert(alert: Alert) -> Membership:
+    if alert.kind != Alert.Kind.ACTOR or alert.actor_id is None:
+        raise Conflict("This alert is not about one member: there is nobody to suspend.")
+    membership = Membership.objects.filter(
+        account_id=alert.account_id, user_id=alert.actor_id
+    ).first()
+    if membership is None:
+        raise Conflict(f"{alert.actor_name} is not a member of this account any more.")
+    return membership
+
+
+@transaction.atomic
+def suspend_actor(*, alert: Alert, actor) -> Membership:
+    """Stop the damage: the member's deletions (pages, API token, bulk actions) are
+    refused with 403 deletions_suspended until an administrator lifts it."""
+    membership = _member_of_alert(alert)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.deletions_suspended_at is not None:
+        raise Conflict(f"Deletions by {alert.actor_name} are suspended already.")
+    if membership.user_id == actor.pk:
+        raise Conflict("You cannot suspend your own deletions.")
+    membership.deletions_suspended_at = timezone.now()
+    membership.deletions_suspended_by = actor
+    membership.save(update_fields=["deletions_suspended_at", "deletions_suspended_by"])
+    _history(alert, Action.UPDATE, f"Deletions by {alert.actor_name} suspended", actor=actor)
+    return membership
+
+
+@transaction.atomic
+def lift_suspension(*, alert: Alert, actor) -> Membership:
+    membership = _member_of_alert(alert)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.deletions_suspended_at is None:
+        raise Conflict(f"Deletions by {alert.actor_name} are not suspended.")
+    membership.deletions_suspended_at = None
+    membership.deletions_suspended_by = None
+    membership.save(update_fields=["deletions_suspended_at", "deletions_suspended_by"])
+    _history(
+        alert, Action.UPDATE, f"Suspension of {alert.actor_name}'s deletions lifted", actor=actor
+    )
+    return membership
+
+
+# --- Undo ------------------------------------------------------------------------
+
+
+def burst_entries(alert: Alert):
+    """The burst's deletions still in the recycle bin (not back, not expired)."""
+    from crm.recycle_bin import bin_entries
+
+    admin = Membership.objects.filter(account_id=alert.account_id, role=Role.ADMIN).first()
+    if admin is None:
+        raise NotFound("This account has no administrator.")
+    kwargs = {
+        "deleted_after": alert.started_at,
+        "deleted_before": alert.last_at + timedelta(microseconds=1),
+    }
+    if alert.kind == Alert.Kind.ACTOR:
+        if alert.actor_id is not None:
+            kwargs["deleted_by"] = alert.actor_id
+    else:
+        kwargs["entity_type"] = alert.burst_key
+    entries = bin_entries(alert.account, viewer_membership=admin, **kwargs)
+    if alert.kind == Alert.Kind.ACTOR and alert.actor_id is None:
+        entries = entries.filter(actor_name=alert.actor_name)
+    return entries
+
+
+@dataclass
+class UndoPreview:
+    counts: dict[str, int]
+    total: int
+    already_back: int
+    conflicts: list[str] = field(default_factory=list)
+    allowed: bool = True
+    reason: str = ""
+
+
+def undo_preview(*, alert: Alert) -> UndoPreview:
+    from crm.registry import entity
+
+    entries = burst_entries(alert)
+    counts = Counter(entries.values_list("entity_type", flat=True))
+    total = sum(counts.values())
+    conflicts = []
+    by_type: dict[str, list[int]] = {}
+    for entity_type, entity_id in entries.values_list("entity_type", "entity_id"):
+        by_type.setdefault(entity_type, []).append(entity_id)
+    for entity_type, ids in by_type.items():
+        taken = (
+            entity(entity_type).model.objects.filter(pk__in=ids).values_list("pk", flat=True)[:5]
+        )
+        conflicts.extend(f"{entity(entity_type).label} #{i} (its id is taken now)" for i in taken)
+    preview = UndoPreview(
+        counts=dict(counts), total=total, already_back=max(0, alert.total - total)
+    )
+    preview.conflicts = conflicts
+    if alert.undone_at is not None:
+        preview.allowed, preview.reason = False, "This burst has been undone already."
+    elif total == 0:
+        preview.allowed, preview.reason = False, "Nothing of this burst is left in the recycle bin."
+    elif conflicts:
+        preview.allowed = False
+        preview.reason = "Some records cannot come back: " + "; ".join(conflicts) + "."
+    return preview
+
+
+def undo_burst(*, alert: Alert, actor):
+    """Bring back everything of the burst in one action, all or nothing. It is the
+    recycle bin's restore, so the plans that have the bin have it (R3)."""
+    from crm.recycle_bin import restore_records
+
+    require_capability(alert.account, Capability.HISTORY)
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.undone_at is not None:
+            raise Conflict("This burst has been undone already.")
+        groups: dict[str, list[dict]] = {}
+        for entity_type, data in (
+            burst_entries(alert).values_list("entity_type", "data").iterator(chunk_size=5000)
+        ):
+            groups.setdefault(entity_type, []).append(data)
+        if not groups:
+            raise Conflict("Nothing of this burst is left in the recycle bin.")
+        result = restore_records(
+            account=alert.account,
+            entity_type_records=groups,
+            actor=Actor.for_user(actor, Source.RECYCLE_BIN),
+        )
+        alert.undone_at = timezone.now()
+        alert.undone_by = actor
+        alert.undo_operation = result.operation
+        alert.save(update_fields=["undone_at", "undone_by", "undo_operation"])
+    return result
