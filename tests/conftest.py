@@ -29,6 +29,14 @@ def _media_root(tmp_path_factory):
         yield root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Every test makes users; the production hasher takes a third of a second per
+    password by design. Tests use a fast one (passwords still checked for real)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _require_postgresql(request):
     """The suite runs on PostgreSQL, where the product runs (the demo's SQLite path
