@@ -117,8 +117,8 @@ class SnapshotIds(models.Model):
     """The ids one snapshot holds of one entity type, in sorted chunks.
 
     A chunk is up to CHUNK_IDS consecutive ids of the snapshot (in id order),
-    packed as little-endian int64 and zlib-compressed, with its first and last
-    id, so `snapshot_contains` reads only the chunks that may hold the ids asked.
+    packed as big-endian int64s (PostgreSQL's int8send, concatenated), with its
+    first and last id, so `snapshot_contains` reads only the chunks that may hold the ids asked.
     """
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="id_chunks")

@@ -26,13 +26,11 @@ import io
 import json
 import logging
 import sys
-import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from itertools import accumulate
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -241,8 +239,25 @@ def _begin_consistent_read() -> datetime:
     return timezone.now()
 
 
+def pack_ids(ids: list[int]) -> bytes:
+    """Sorted ids as big-endian int64s: what PostgreSQL's int8send() concatenates."""
+    packed = array("q", ids)
+    if sys.byteorder == "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpack(packed) -> array:
+    ids = array("q")
+    ids.frombytes(bytes(packed))
+    if sys.byteorder == "little":
+        ids.byteswap()
+    return ids
+
+
 class _IdCollector:
-    """Packs the ids of one entity type into SnapshotIds chunks as they stream by."""
+    """Packs the ids of one entity type into SnapshotIds chunks as they stream by
+    (the portable path; on PostgreSQL one INSERT … SELECT builds the chunks)."""
 
     def __init__(self, snapshot_id: int, entity_type: str):
         self.snapshot_id = snapshot_id
@@ -251,19 +266,13 @@ class _IdCollector:
         self.pending: list[SnapshotIds] = []
         self.count = 0
 
-    def add(self, ids: Iterable[int]) -> None:
-        for value in ids:
-            self.buffer.append(value)
-            if len(self.buffer) >= CHUNK_IDS:
-                self._pack()
+    def add(self, value: int) -> None:
+        self.buffer.append(value)
+        if len(self.buffer) >= CHUNK_IDS:
+            self._pack()
 
     def _pack(self) -> None:
-        if not self.buffer:
-            return
         ids = self.buffer
-        deltas = array("q", [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))])
-        if sys.byteorder == "big":  # pragma: no cover
-            deltas.byteswap()
         self.pending.append(
             SnapshotIds(
                 snapshot_id=self.snapshot_id,
@@ -271,7 +280,7 @@ class _IdCollector:
                 first_id=ids[0],
                 last_id=ids[-1],
                 count=len(ids),
-                packed=zlib.compress(deltas.tobytes()),
+                packed=pack_ids(ids),
             )
         )
         self.count += len(ids)
@@ -302,12 +311,25 @@ def _write_copy(et: EntityType, account_id: int, out: CompressedFile, ids: _IdCo
     with connection.cursor() as cursor:
         cursor.copy_expert(sql, out)
         rows = cursor.rowcount
-    with connection.chunked_cursor() as cursor:
+    # The sorted ids, in chunks of CHUNK_IDS, built by the database in the same
+    # consistent view (no row passes through Python).
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {qn(et.table)} WHERE account_id = %s ORDER BY id", [account_id]
+            f"""INSERT INTO {qn(SnapshotIds._meta.db_table)}
+                    (snapshot_id, entity_type, first_id, last_id, count, packed)
+                SELECT %s, %s, min(id), max(id), count(*),
+                       string_agg(int8send(id), ''::bytea ORDER BY id)
+                FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / %s AS chunk
+                      FROM {qn(et.table)} WHERE account_id = %s) AS numbered
+                GROUP BY chunk""",
+            [ids.snapshot_id, ids.entity_type, CHUNK_IDS, account_id],
         )
-        while batch := cursor.fetchmany(CHUNK_IDS):
-            ids.add(row[0] for row in batch)
+        cursor.execute(
+            f"SELECT COALESCE(sum(count), 0) FROM {qn(SnapshotIds._meta.db_table)} "
+            "WHERE snapshot_id = %s AND entity_type = %s",
+            [ids.snapshot_id, ids.entity_type],
+        )
+        ids.count = int(cursor.fetchone()[0])
     return rows
 
 
@@ -325,7 +347,7 @@ def _write_portable(et: EntityType, account_id: int, out: CompressedFile, ids: _
     lines: list[str] = []
     for values in queryset:
         lines.append(csv_line(specs, values))
-        ids.add((values[id_index],))
+        ids.add(values[id_index])
         rows += 1
         if len(lines) >= 500:
             out.write("".join(lines))
@@ -636,7 +658,7 @@ def snapshot_contains(snapshot: Snapshot, entity_type: str, ids: Iterable[int]) 
             needed[pk] = wanted[lo:hi]
     found: set[int] = set()
     for pk, packed in SnapshotIds.objects.filter(pk__in=needed).values_list("pk", "packed"):
-        chunk = _unpack(packed)
+        chunk = _unpack(packed)  # sorted: binary search
         for value in needed[pk]:
             i = bisect_left(chunk, value)
             if i < len(chunk) and chunk[i] == value:
@@ -654,11 +676,3 @@ def snapshot_ids(snapshot: Snapshot, entity_type: str) -> Iterator[int]:
     )
     for packed in chunks:
         yield from _unpack(packed)
-
-
-def _unpack(packed) -> list[int]:
-    deltas = array("q")
-    deltas.frombytes(zlib.decompress(bytes(packed)))
-    if sys.byteorder == "big":  # pragma: no cover
-        deltas.byteswap()
-    return list(accumulate(deltas))
