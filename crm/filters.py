@@ -5,8 +5,11 @@ is a 400 on the API and a message beside the field on the page."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 from . import models as m
 
@@ -30,7 +33,35 @@ SORT_FIELDS = {
 }
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """Yes/no filters: true/false (or 1/0, yes/no); any other value is an error
+    (django-filter's own boolean widgets read it as "no filter")."""
+
+    widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class RecordFilterSet(django_filters.FilterSet):
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
     q = django_filters.CharFilter(method="search", label="Search")
     created_after = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Created from"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crm import services
+from crm.forms import form_class
 from crm.registry import entity
 from tests.factories import actor_for
 
@@ -55,6 +56,18 @@ def row(obj) -> dict | None:
 
 def count(entity_type: str) -> int:
     return entity(entity_type).model.objects.count()
+
+
+def form_data(account, entity_type: str, **typed) -> dict:
+    """What a browser posts from the create form: the fields' initial values (the
+    defaults a person leaves as they are), a valid record, and what was typed."""
+    form = form_class(entity(entity_type))(account=account)
+    initial = {
+        name: ("on" if value is True else value)
+        for name, field in form.fields.items()
+        if (value := field.initial) is not None and value is not False and value != ""
+    }
+    return {**initial, **VALID[entity_type], **typed}
 
 
 def create(account, entity_type: str, user, values: dict):

@@ -8,7 +8,7 @@ import pytest
 
 from crm_history.models import Event
 
-from .conftest import ENTITY_TYPES, SLUGS, THEIR_TITLE, VALID, count, row
+from .conftest import ENTITY_TYPES, SLUGS, THEIR_TITLE, count, form_data, row
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,8 @@ def test_posting_the_edit_form_of_another_accounts_record_changes_nothing(
 ):
     target = theirs[entity_type]
     before = row(target)
-    response = page(bob).post(f"/crm/{SLUGS[entity_type]}/{target.pk}/edit/", VALID[entity_type])
+    data = form_data(target.account, entity_type)
+    response = page(bob).post(f"/crm/{SLUGS[entity_type]}/{target.pk}/edit/", data)
     _assert_404_page(response)
     assert row(target) == before
 
@@ -91,10 +92,10 @@ def test_bulk_delete_with_one_foreign_id_is_the_404_page_and_deletes_nothing(
     ],
 )
 def test_a_form_cannot_link_to_another_accounts_record(
-    page, bob, theirs, entity_type, field, target
+    page, acme, bob, theirs, entity_type, field, target
 ):
     before = count(entity_type)
-    data = {**VALID[entity_type], field: theirs[target].pk}
+    data = form_data(acme, entity_type, **{field: theirs[target].pk})
     response = page(bob).post(f"/crm/{SLUGS[entity_type]}/new/", data)
     assert response.status_code == 400
     content = response.content.decode()
