@@ -1,0 +1,758 @@
+"""The recycle bin (issue 7): deleted CRM records of the last RECYCLE_BIN_DAYS
+days, built from the History's delete events (each holds the record whole),
+and the loader that brings records back with their original ids.
+
+What this module owns:
+- `bin_entries`: the selector of the bin (which delete events are entries, who
+  sees which, filters), and `direct_parents_in_bin` / `ancestors_in_bin` for
+  "bring back the company too".
+- `restore_records`: THE original-id loader. It inserts canonical records
+  (crm/records.py) with their ids, all fields and custom field values, parents
+  first, in one transaction behind the write guard, with one "restore" History
+  event per record. The mass-deletion undo and the restore engine reuse it.
+- `restore_from_bin`: the bin's restore service (plan, visibility, state
+  checks), which calls `restore_records`.
+
+The bin covers the `crm` module (companies, contacts, leads, deals). Deleted
+products and custom field definitions come back only with a full account
+rollback (R13), so they are not in the bin.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.actors import Actor
+from accounts.capabilities import Capability, require_capability
+from accounts.guard import ensure_account_writable
+from accounts.models import Account, Membership
+from accounts.timezones import day_start_utc, local_to_utc
+from crm_history.models import Action, Event
+from crm_history.recorder import EventDraft, new_operation, record_events
+from recovery_portal.errors import Conflict, Invalid, NotFound
+
+from .records import (
+    RecordError,
+    decode_value,
+    encode_value,
+    from_record,
+    record_sql,
+    title_of,
+    title_sql,
+    to_record,
+)
+from .registry import SCHEMA_VERSION, EntityType, entity, entity_types, module_entities
+
+BIN_MODULE = "crm"
+# One request restores at most this many records (a bulk delete takes 10,000 at
+# a time; parents come on top). Bounds the memory of one request.
+MAX_RESTORE_RECORDS = 50_000
+MAX_SHOWN = 5  # records named in one refusal sentence
+
+
+# --- What is in the bin ---------------------------------------------------------
+
+
+def bin_entity_types() -> tuple[EntityType, ...]:
+    """The entity types the bin holds, parents first (R13: not products or fields)."""
+    return module_entities(BIN_MODULE)
+
+
+def retention_days() -> int:
+    return int(settings.RECYCLE_BIN_DAYS)
+
+
+def retention_cutoff(now: datetime | None = None) -> datetime:
+    """A deletion at or before this moment has left the bin (its event stays in History).
+
+    Deleted at T, a record is in the bin until T + RECYCLE_BIN_DAYS, exclusive.
+    """
+    return (now or timezone.now()) - timedelta(days=retention_days())
+
+
+def period_bound(value: date | datetime, account: Account, *, end: bool) -> datetime:
+    """A filter bound in UTC. A date is a whole day in the account's time zone
+    (`end=True` gives the start of the next day, an exclusive bound); a datetime
+    is taken as it is (without a zone, read in the account's zone)."""
+    if isinstance(value, datetime):
+        return local_to_utc(value, account, field="deleted_before" if end else "deleted_after")
+    return day_start_utc(value + timedelta(days=1) if end else value, account)
+
+
+def can_see(membership: Membership, event: Event) -> bool:
+    """Administrators see all of the account's deletions; employees their own."""
+    return membership.is_admin or event.actor_id == membership.user_id
+
+
+def bin_entries(
+    account: Account,
+    *,
+    viewer_membership: Membership,
+    entity_type: str | None = None,
+    title: str | None = None,
+    deleted_by: int | None = None,
+    deleted_after: date | datetime | None = None,
+    deleted_before: date | datetime | None = None,
+    operation: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> QuerySet:
+    """The delete events that are entries of the bin, newest first.
+
+    An entry is the newest trace of a record: a delete event of the last
+    RECYCLE_BIN_DAYS days, with no record of that id in the account now and no
+    later event of that record (a restore, or a newer deletion: deleted,
+    restored and deleted again, only the newest deletion is the entry).
+    Dates (`deleted_after`, `deleted_before`) are whole days in the account's
+    time zone, both included; datetimes are exact bounds (from, before), read
+    in the account's zone when they have none (accounts.timezones).
+
+    Uses index: event_action_timeline (account, action, -occurred_at, -id) for
+    the scan in keyset order; event_record (account, entity_type, entity_id)
+    for "no later event"; each table's primary key for "not back yet". Two
+    anti-joins per row, no query per row.
+    """
+    if viewer_membership.account_id != account.pk:
+        raise NotFound("There is no such recycle bin.")
+    types = [et.entity_type for et in bin_entity_types()]
+    if entity_type is not None and entity_type not in types:
+        raise Invalid(
+            f"“{entity_type}” is not a type of record in the recycle bin.",
+            fields={"entity_type": [f"Choose one of: {', '.join(types)}."]},
+        )
+    qs = Event.objects.filter(
+        account=account,
+        action=Action.DELETE,
+        occurred_at__gt=retention_cutoff(now),  # the RECYCLE_BIN_DAYS retention
+    )
+    if not viewer_membership.is_admin:
+        qs = qs.filter(actor_id=viewer_membership.user_id)
+    if entity_type:
+        qs = qs.filter(entity_type=entity_type)
+    if title:
+        qs = qs.filter(title__icontains=title.strip())
+    if deleted_by is not None:
+        qs = qs.filter(actor_id=deleted_by)
+    if deleted_after is not None:
+        qs = qs.filter(occurred_at__gte=period_bound(deleted_after, account, end=False))
+    if deleted_before is not None:
+        qs = qs.filter(occurred_at__lt=period_bound(deleted_before, account, end=True))
+    if operation is not None:
+        qs = qs.filter(operation=operation)
+
+    later = Event.objects.filter(
+        account_id=OuterRef("account_id"),
+        entity_type=OuterRef("entity_type"),
+        entity_id=OuterRef("entity_id"),
+    ).filter(
+        Q(occurred_at__gt=OuterRef("occurred_at"))
+        | Q(occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id"))
+    )
+    not_back = Q()
+    for et in bin_entity_types():
+        exists_now = et.model.objects.filter(
+            account_id=OuterRef("account_id"), pk=OuterRef("entity_id")
+        )
+        not_back |= Q(entity_type=et.entity_type) & ~Exists(exists_now)
+    return qs.filter(not_back).filter(~Exists(later)).order_by("-occurred_at", "-id")
+
+
+def _parent_keys(events: Iterable[Event]) -> dict[str, set[int]]:
+    """The (entity type → ids) that the events' records link to."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        et = entity(event.entity_type)
+        for link in et.links:
+            target = (event.data or {}).get(link.field)
+            if isinstance(target, int) and not isinstance(target, bool):
+                wanted[link.target].add(target)
+    return wanted
+
+
+def _entries_for(
+    account: Account, viewer_membership: Membership, keys: dict[str, set[int]], now
+) -> dict[tuple[str, int], Event]:
+    found: dict[tuple[str, int], Event] = {}
+    for entity_type, ids in keys.items():
+        if not ids:
+            continue
+        rows = bin_entries(
+            account, viewer_membership=viewer_membership, entity_type=entity_type, now=now
+        ).filter(entity_id__in=sorted(ids))
+        for event in rows:
+            found[(event.entity_type, event.entity_id)] = event
+    return found
+
+
+def direct_parents_in_bin(
+    account: Account,
+    *,
+    viewer_membership: Membership,
+    events: Sequence[Event],
+    now: datetime | None = None,
+) -> dict[int, list[Event]]:
+    """For each event id, the bin entries (visible to the viewer) of the records its
+    record links to: a contact's company, a deal's company and contact. One
+    query per linked entity type, whatever the number of events."""
+    now = now or timezone.now()
+    found = _entries_for(account, viewer_membership, _parent_keys(events), now)
+    result: dict[int, list[Event]] = {}
+    for event in events:
+        parents = []
+        for link in entity(event.entity_type).links:
+            target = (event.data or {}).get(link.field)
+            parent = found.get((link.target, target))
+            if parent is not None:
+                parents.append(parent)
+        result[event.pk] = parents
+    return result
+
+
+def ancestors_in_bin(
+    account: Account,
+    *,
+    viewer_membership: Membership,
+    events: Sequence[Event],
+    now: datetime | None = None,
+) -> list[Event]:
+    """Every bin entry (visible to the viewer) that the events' records link to,
+    directly or through another such entry (a deal's contact's company), parents
+    first, leaving out the events themselves."""
+    now = now or timezone.now()
+    seen = {(e.entity_type, e.entity_id) for e in events}
+    result: list[Event] = []
+    frontier = list(events)
+    while frontier:
+        keys = _parent_keys(frontier)
+        for entity_type, ids in keys.items():
+            keys[entity_type] = {i for i in ids if (entity_type, i) not in seen}
+        found = _entries_for(account, viewer_membership, keys, now)
+        frontier = list(found.values())
+        seen.update(found)
+        result.extend(frontier)
+    order = {et.entity_type: i for i, et in enumerate(entity_types())}
+    result.sort(key=lambda e: (order[e.entity_type], -e.occurred_at.timestamp(), -e.pk))
+    return result
+
+
+# --- The original-id loader -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoredRecord:
+    entity_type: str
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    """A link of a restored record that pointed at a record that does not exist now
+    and was not restored with it: the record came back without that link."""
+
+    entity_type: str
+    id: int
+    title: str
+    field: str
+    target_type: str
+    target_id: int
+
+    def sentence(self) -> str:
+        return (
+            f"{entity(self.entity_type).label} “{self.title}” came back without its "
+            f"{entity(self.target_type).label} (#{self.target_id} does not exist now)"
+        )
+
+
+@dataclass
+class RestoreResult:
+    operation: uuid.UUID
+    records: list[RestoredRecord] = field(default_factory=list)  # parents first
+    unlinked: list[Unlinked] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.records)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for record in self.records:
+            counts[record.entity_type] = counts.get(record.entity_type, 0) + 1
+        return counts
+
+    def ids(self) -> dict[str, list[int]]:
+        ids: dict[str, list[int]] = {}
+        for record in self.records:
+            ids.setdefault(record.entity_type, []).append(record.id)
+        return ids
+
+
+_EVENT_COLUMNS = (
+    "account_id, operation, entity_type, entity_id, action, actor_id, actor_name, source, "
+    "occurred_at, title, changes, data, schema_version"
+)
+_PG_CASTS = {
+    "int": "bigint",
+    "decimal": "numeric",
+    "date": "date",
+    "datetime": "timestamptz",
+    "bool": "boolean",
+}
+
+
+def _ordered_groups(
+    entity_type_records: Mapping[str, Iterable[dict]] | Iterable[tuple[str, Iterable[dict]]],
+) -> list[tuple[EntityType, list[dict]]]:
+    """The records grouped by entity type, in the registry's parent-first order."""
+    pairs = (
+        entity_type_records.items()
+        if isinstance(entity_type_records, Mapping)
+        else entity_type_records
+    )
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for entity_type, records in pairs:
+        try:
+            entity(entity_type)
+        except KeyError as exc:
+            raise Invalid(f"“{entity_type}” is not a type of record.") from exc
+        grouped[entity_type].extend(records)
+    return [(et, grouped[et.entity_type]) for et in entity_types() if grouped.get(et.entity_type)]
+
+
+def _cap(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _label(et: EntityType, record: dict) -> str:
+    return f"{et.label} “{title_of(et, record)}” (#{record.get('id')})"
+
+
+def canonical_record(et: EntityType, record: dict) -> dict:
+    """`record` as a complete canonical record: every field present, each value
+    read as its kind (RecordError if it cannot be) and written back canonically;
+    a missing field, or a null in a field that takes none, gets the model's
+    default. The id is required."""
+    if not isinstance(record, dict):
+        raise RecordError("a record is an object of field values.")
+    out = {}
+    for spec in et.fields:
+        value = decode_value(spec, record[spec.name]) if spec.name in record else None
+        if value is None and not spec.nullable:
+            if spec.name == "id":
+                raise RecordError("id: a record needs its id to come back.")
+            model_field = et.model._meta.get_field(spec.name)
+            value = model_field.get_default()
+            if value is None:
+                raise RecordError(f"{spec.name}: a value is required.")
+        out[spec.name] = encode_value(spec, value)
+    return out
+
+
+def _prepare(groups: list[tuple[EntityType, list[dict]]]) -> list[tuple[EntityType, list[dict]]]:
+    prepared = []
+    total = 0
+    for et, records in groups:
+        rows = []
+        seen: set[int] = set()
+        for record in records:
+            try:
+                row = canonical_record(et, record)
+            except RecordError as exc:
+                name = _label(et, record) if isinstance(record, dict) else et.label
+                raise Invalid(_cap(f"{name} cannot come back: {exc}")) from exc
+            if row["id"] in seen:
+                raise Invalid(_cap(f"{_label(et, row)} is in the request twice."))
+            seen.add(row["id"])
+            rows.append(row)
+        total += len(rows)
+        prepared.append((et, rows))
+    if total == 0:
+        raise Invalid("There is nothing to restore.")
+    if total > MAX_RESTORE_RECORDS:
+        raise Invalid(
+            f"One request restores at most {MAX_RESTORE_RECORDS:,} records; "
+            f"this one has {total:,}. Restore them in parts."
+        )
+    return prepared
+
+
+def _refuse_taken_ids(prepared: list[tuple[EntityType, list[dict]]]) -> None:
+    """All or nothing: an id that is taken now refuses the whole request."""
+    taken_sentences = []
+    for et, rows in prepared:
+        ids = [row["id"] for row in rows]
+        # Not scoped to the account on purpose: the primary key is unique across
+        # accounts, so a row of any account holding the id blocks the insert.
+        # Only the fact that the id is taken is reported, nothing of that row.
+        taken = set(et.model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        for row in rows:
+            if row["id"] in taken:
+                taken_sentences.append(
+                    _cap(
+                        f"{_label(et, row)} cannot come back: its id is now used by another record"
+                    )
+                )
+    if taken_sentences:
+        shown = "; ".join(taken_sentences[:MAX_SHOWN])
+        more = len(taken_sentences) - MAX_SHOWN
+        if more > 0:
+            shown += f"; and {more} more"
+        raise Conflict(f"Nothing was restored. {shown}.")
+
+
+def _existing_ids(account: Account, target: EntityType, ids: list[int]) -> set[int]:
+    """The ids among `ids` of records of `account` that exist now, locked against a
+    concurrent delete until the restore commits (so its links stay valid)."""
+    if not ids:
+        return set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {target.table} WHERE account_id = %s AND id = ANY(%s) "
+                "ORDER BY id FOR KEY SHARE",
+                [account.pk, ids],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    return set(
+        target.model.objects.filter(account=account, pk__in=ids).values_list("pk", flat=True)
+    )
+
+
+def _resolve_links(account: Account, prepared) -> list[Unlinked]:
+    """Keep each link to a record that exists now in the account or comes back in
+    this request; set the others to null and report them."""
+    coming = {(et.entity_type, row["id"]) for et, rows in prepared for row in rows}
+    unlinked: list[Unlinked] = []
+    for et, rows in prepared:
+        for link in et.links:
+            wanted = sorted(
+                {
+                    row[link.field]
+                    for row in rows
+                    if row[link.field] is not None and (link.target, row[link.field]) not in coming
+                }
+            )
+            existing = _existing_ids(account, entity(link.target), wanted)
+            for row in rows:
+                target_id = row[link.field]
+                if target_id is None or (link.target, target_id) in coming:
+                    continue
+                if target_id not in existing:
+                    unlinked.append(
+                        Unlinked(
+                            entity_type=et.entity_type,
+                            id=row["id"],
+                            title=title_of(et, row),
+                            field=link.field,
+                            target_type=link.target,
+                            target_id=target_id,
+                        )
+                    )
+                    row[link.field] = None
+    return unlinked
+
+
+def _from_json_sql(spec, alias: str) -> str:
+    if spec.kind == "json":
+        return f"{alias}->'{spec.name}'"
+    if spec.kind == "str":
+        return f"{alias}->>'{spec.name}'"
+    return f"({alias}->>'{spec.name}')::{_PG_CASTS[spec.kind]}"
+
+
+def _insert_set_based(account, et, rows, actor, operation, now) -> list[RestoredRecord]:
+    """One statement per entity type: the rows from a jsonb array, and their
+    restore events built in SQL from the inserted rows (the same dict as
+    `to_record`)."""
+    columns = ", ".join(spec.name for spec in et.fields)
+    values = ", ".join(_from_json_sql(spec, "src.r") for spec in et.fields)
+    events = Event._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH ins AS (
+                INSERT INTO {et.table} (account_id, {columns})
+                SELECT %(account)s, {values}
+                FROM jsonb_array_elements(%(rows)s::jsonb) AS src(r)
+                RETURNING *
+            )
+            INSERT INTO {events} ({_EVENT_COLUMNS})
+            SELECT %(account)s, %(operation)s, %(entity_type)s, ins.id, 'restore', %(actor_id)s,
+                   %(actor_name)s, %(source)s, %(now)s, {title_sql(et, "ins")}, NULL,
+                   {record_sql(et, "ins")}, %(version)s
+            FROM ins ORDER BY ins.id
+            RETURNING entity_id, title
+            """,
+            {
+                "account": account.pk,
+                "rows": json.dumps(rows),
+                "operation": operation,
+                "entity_type": et.entity_type,
+                "actor_id": actor.user_id,
+                "actor_name": actor.name,
+                "source": actor.source,
+                "now": now,
+                "version": SCHEMA_VERSION,
+            },
+        )
+        restored = [RestoredRecord(et.entity_type, rid, title) for rid, title in cursor.fetchall()]
+        # Explicit ids: make sure the table's sequence is past them, so that the
+        # next record created gets a free id.
+        cursor.execute(
+            """
+            SELECT setval(s.seq, %(max)s)
+            FROM (SELECT pg_get_serial_sequence(%(table)s, 'id')::regclass AS seq) AS s
+            WHERE COALESCE(pg_sequence_last_value(s.seq), 0) < %(max)s
+            """,
+            {"table": et.table, "max": max(row["id"] for row in rows)},
+        )
+    return restored
+
+
+def _insert_row_by_row(account, et, rows, actor, operation, now) -> list[RestoredRecord]:
+    """The portable path (the SQLite demo): the same rows and events, through the ORM."""
+    objs = [et.model(account_id=account.pk, **from_record(et, row)) for row in rows]
+    et.model.objects.bulk_create(objs, batch_size=500)
+    drafts, restored = [], []
+    for obj in sorted(objs, key=lambda o: o.pk):
+        record = to_record(et, obj)
+        title = title_of(et, record)
+        drafts.append(
+            EventDraft(
+                entity_type=et.entity_type,
+                entity_id=obj.pk,
+                action=Action.RESTORE,
+                title=title,
+                data=record,
+                schema_version=SCHEMA_VERSION,
+            )
+        )
+        restored.append(RestoredRecord(et.entity_type, obj.pk, title))
+    record_events(
+        account_id=account.pk, actor=actor, operation=operation, drafts=drafts, occurred_at=now
+    )
+    return restored
+
+
+def restore_records(
+    *,
+    account: Account,
+    entity_type_records: Mapping[str, Iterable[dict]] | Iterable[tuple[str, Iterable[dict]]],
+    actor: Actor,
+    operation: uuid.UUID | None = None,
+) -> RestoreResult:
+    """Bring canonical records back with their original ids, all or nothing.
+
+    `entity_type_records`: {entity_type: [record, ...]} or [(entity_type,
+    [record, ...]), ...]; records are canonical (crm.records), e.g. the `data`
+    of delete events. In one transaction that first passes the write guard
+    (423 while a restore runs): the records are inserted parents first (the
+    registry's order) with every field and their custom field values as they
+    were (values of deleted definitions stay hidden, crm/custom_values.py);
+    each link to a record that exists now in the account, or comes back in
+    this request, is kept, any other is set to null and reported in
+    `unlinked`; one "restore" History event per record, with the record as
+    restored and `operation`.
+
+    Refuses the whole request with 409 `conflict` naming the records when an id
+    is taken now, and with 400 `invalid` when a record cannot be read.
+    """
+    groups = _ordered_groups(entity_type_records)
+    operation = operation or new_operation()
+    now = timezone.now()
+    result = RestoreResult(operation=operation)
+    try:
+        with transaction.atomic():
+            ensure_account_writable(account.pk)
+            prepared = _prepare(groups)
+            _refuse_taken_ids(prepared)
+            result.unlinked = _resolve_links(account, prepared)
+            insert = _insert_set_based if connection.vendor == "postgresql" else _insert_row_by_row
+            for et, rows in prepared:
+                result.records.extend(insert(account, et, rows, actor, operation, now))
+    except IntegrityError as exc:
+        # A record with one of these ids was created while we restored (the
+        # check above saw it free): the transaction is rolled back whole.
+        raise Conflict(
+            "Nothing was restored: a record with one of these ids was created meanwhile. "
+            "Reload the recycle bin and try again."
+        ) from exc
+    except DataError as exc:
+        raise Invalid(
+            f"Nothing was restored: a saved record does not fit its table now ({exc})."
+        ) from exc
+    return result
+
+
+# --- Restoring from the bin ----------------------------------------------------------
+
+
+def clean_event_ids(raw_ids: Iterable) -> list[int]:
+    ids = []
+    for raw in raw_ids:
+        if isinstance(raw, bool):
+            raise Invalid("events must be ids.", fields={"events": ["Enter whole numbers."]})
+        try:
+            value = int(raw)
+        except (TypeError, ValueError) as exc:
+            raise Invalid(
+                "events must be ids.", fields={"events": ["Enter whole numbers."]}
+            ) from exc
+        if not 1 <= value <= 2**63 - 1:
+            raise Invalid("events must be ids.", fields={"events": ["Ids are positive numbers."]})
+        ids.append(value)
+    return list(dict.fromkeys(ids))
+
+
+def _why_not(event: Event, cutoff: datetime, tz) -> str:
+    """Why a visible event is not a current entry of the bin."""
+    try:
+        et = entity(event.entity_type)
+    except KeyError:
+        return f"event #{event.pk} is not about a CRM record"
+    name = f"{et.label} “{event.title}” (#{event.entity_id})"
+    if event.action != Action.DELETE:
+        return f"event #{event.pk} records a {event.action} of {name}, not a deletion"
+    if et.module != BIN_MODULE:
+        return f"{name} is not in the recycle bin: it comes back only with a full account rollback"
+    if event.occurred_at <= cutoff:
+        when = timezone.localtime(event.occurred_at, tz).strftime("%d %b %Y")
+        return (
+            f"{name} left the recycle bin {retention_days()} days after its deletion on {when} "
+            "(it stays in the History)"
+        )
+    if et.model.objects.filter(account_id=event.account_id, pk=event.entity_id).exists():
+        return f"{name} is back already"
+    return f"{name} has come back since this deletion"
+
+
+def _refusal(stale: list[Event], cutoff, tz) -> Conflict:
+    reasons = [_why_not(e, cutoff, tz) for e in stale[:MAX_SHOWN]]
+    if len(stale) > MAX_SHOWN:
+        reasons.append(f"and {len(stale) - MAX_SHOWN} more")
+    return Conflict("Nothing was restored: " + "; ".join(reasons) + ".")
+
+
+def select_from_bin(
+    account: Account,
+    *,
+    viewer_membership: Membership,
+    event_ids: Iterable | None = None,
+    operation: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> list[Event]:
+    """The bin entries a restore request names, or its refusal, all or nothing.
+
+    `event_ids`: each must be a current entry of the bin visible to the viewer:
+    an id that is not an event of this account, or (for an employee) someone
+    else's deletion, is 404 `not_found`; an event the viewer can see that is
+    not a current entry (not a deletion, already back, past the retention
+    days) is 409 `conflict` with the reason. `operation`: the current entries
+    of that bulk deletion that the viewer sees (404 when there are none of any
+    kind, 409 when all have come back or left the bin).
+    """
+    now = now or timezone.now()
+    cutoff = retention_cutoff(now)
+    tz = account.tzinfo
+    selected: dict[int, Event] = {}
+    ids = clean_event_ids(event_ids or [])
+    if ids:
+        events = {e.pk: e for e in Event.objects.filter(account=account, pk__in=ids)}
+        hidden = [i for i in ids if i not in events or not can_see(viewer_membership, events[i])]
+        if hidden:
+            shown = ", ".join(f"#{i}" for i in hidden[:10]) + ("…" if len(hidden) > 10 else "")
+            raise NotFound(f"No deletion {shown} in your recycle bin; nothing was restored.")
+        current = set(
+            bin_entries(account, viewer_membership=viewer_membership, now=now)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        stale = [events[i] for i in ids if i not in current]
+        if stale:
+            raise _refusal(stale, cutoff, tz)
+        selected.update((i, events[i]) for i in ids)
+    if operation is not None:
+        entries = list(
+            bin_entries(account, viewer_membership=viewer_membership, operation=operation, now=now)[
+                : MAX_RESTORE_RECORDS + 1
+            ]
+        )
+        if not entries:
+            deleted = Event.objects.filter(
+                account=account, operation=operation, action=Action.DELETE
+            )
+            if not viewer_membership.is_admin:
+                deleted = deleted.filter(actor_id=viewer_membership.user_id)
+            first = deleted.order_by("-occurred_at", "-id").first()
+            if first is None:
+                raise NotFound("No deletion of that operation in your recycle bin.")
+            raise Conflict(
+                "Nothing was restored: every record of that deletion has come back or left "
+                f"the recycle bin (e.g. {_why_not(first, cutoff, tz)})."
+            )
+        selected.update((e.pk, e) for e in entries)
+    if not selected:
+        raise Invalid(
+            "Select the deleted records to restore.",
+            fields={"events": ["Select at least one deleted record."]},
+        )
+    return list(selected.values())
+
+
+def restore_from_bin(
+    *,
+    account: Account,
+    viewer_membership: Membership,
+    event_ids: Iterable | None = None,
+    operation: uuid.UUID | None = None,
+    include_parents: bool = False,
+    actor: Actor,
+    now: datetime | None = None,
+) -> RestoreResult:
+    """Restore the named bin entries (and, with `include_parents`, the deleted
+    records they link to that are in the viewer's bin, parents first), all or
+    nothing, through `restore_records`.
+
+    403 `plan_upgrade_required` without History (R3: restoring from the bin is
+    for plans with History, the demo included); 404/409 from `select_from_bin`;
+    409 when an id is taken now; 423 while a restore of the account runs.
+    """
+    require_capability(account, Capability.HISTORY)  # R3: plans with History, and the demo
+    try:
+        with transaction.atomic():
+            ensure_account_writable(account.pk)
+            entries = select_from_bin(
+                account,
+                viewer_membership=viewer_membership,
+                event_ids=event_ids,
+                operation=operation,
+                now=now,
+            )
+            if include_parents:
+                entries += ancestors_in_bin(
+                    account, viewer_membership=viewer_membership, events=entries, now=now
+                )
+            groups: dict[str, list[dict]] = defaultdict(list)
+            for event in entries:
+                if event.data is None or event.schema_version > SCHEMA_VERSION:
+                    raise Conflict(
+                        f"Nothing was restored: the deletion of {event.title} (#{event.entity_id}) "
+                        "does not hold a record this version can read."
+                    )
+                groups[event.entity_type].append(event.data)
+            return restore_records(
+                account=account, entity_type_records=groups, actor=actor, operation=new_operation()
+            )
+    except IntegrityError as exc:  # a deferred constraint at commit
+        raise Conflict(
+            "Nothing was restored: the data changed while restoring. Try again."
+        ) from exc
