@@ -103,18 +103,23 @@ def _celery_test_queue():
 
 
 @pytest.fixture(scope="session")
-def worker_process(django_db_setup, django_db_blocker, _celery_test_queue):
+def worker_process(django_db_setup, django_db_blocker, _celery_test_queue, tmp_path_factory):
     if celery_app.conf.task_always_eager:
         pytest.fail("Task tests need CELERY_BROKER_URL (Redis): see the README's test command.")
     with django_db_blocker.unblock():
         database_url = _database_url()
+    # E-mails the worker sends are written as files here (worker.mail_dir), so tests
+    # can read what a user would receive from a task.
+    mail_dir = tmp_path_factory.mktemp("worker-mail")
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "CELERY_TASK_DEFAULT_QUEUE": _celery_test_queue,
         "PYTHONUNBUFFERED": "1",
+        "EMAIL_URL": f"filemail:///{mail_dir}",
     }
     worker = WorkerProcess(env, _celery_test_queue)
+    worker.mail_dir = mail_dir
     worker.start()
     yield worker
     worker.stop()
