@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,12 +17,26 @@ from .models import Account, Membership, Plan, PlanChange, Role, validate_timezo
 User = get_user_model()
 
 
-def _validate_new_user(username: str, password: str) -> None:
+def _field_errors(model, name: str, value) -> list[str]:
+    """The model field's own rules (length, characters) and no NUL, as messages."""
+    try:
+        ProhibitNullCharactersValidator()(value)
+        model._meta.get_field(name).run_validators(value)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+def _validate_new_user(username: str, password: str, email: str = "") -> None:
     errors = {}
     if not username or not username.strip():
         errors["username"] = ["A username is required."]
+    elif bad := _field_errors(User, User.USERNAME_FIELD, username):
+        errors["username"] = bad
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [f"The username “{username}” is taken."]
+    if email and (bad := _field_errors(User, "email", email)):
+        errors["email"] = bad
     try:
         password_validation.validate_password(password, User(username=username))
     except ValidationError as exc:
@@ -38,6 +53,8 @@ def account_create(
     errors = {}
     if not name or not name.strip():
         errors["name"] = ["A name is required."]
+    elif bad := _field_errors(Account, "name", name.strip()):
+        errors["name"] = bad
     elif Account.objects.filter(name__iexact=name.strip()).exists():
         errors["name"] = [f"An account named “{name}” exists already."]
     if plan not in Plan.values:
@@ -61,7 +78,7 @@ def user_create(*, username: str, password: str, account: Account, role: str, em
             f"Unknown role “{role}”; choose admin or employee.",
             fields={"role": ["Choose admin or employee."]},
         )
-    _validate_new_user(username, password)
+    _validate_new_user(username, password, email)
     user = User.objects.create_user(username=username, password=password, email=email)
     Membership.objects.create(user=user, account=account, role=role)
     return user
@@ -88,7 +105,7 @@ def helpdesk_group_sync() -> Group:
 def helpdesk_user_create(*, username: str, password: str, email: str = ""):
     """A member of the vendor's helpdesk: in the helpdesk group, in no account.
     Staff status lets them into the admin, where the group allows viewing only."""
-    _validate_new_user(username, password)
+    _validate_new_user(username, password, email)
     user = User.objects.create_user(
         username=username, password=password, email=email, is_staff=True
     )

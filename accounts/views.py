@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -31,7 +33,10 @@ def home(request):
         return redirect("crm:list", "contacts")
     if is_helpdesk(request.user):
         return redirect(_helpdesk_home())
-    return redirect("admin:index") if request.user.is_staff else redirect("login")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    # Not "login": the log-in page sends a signed-in user back here, a loop.
+    raise PermissionDenied("Your user belongs to no account yet: ask your administrator.")
 
 
 def _helpdesk_home() -> str:
@@ -94,7 +99,7 @@ class DemoStartView(AdminRequiredMixin, View):
                 request,
                 f"Your 15-day Professional demo has started; it ends on {ends:%d %B %Y}.",
             )
-        next_url = request.POST.get("next")
-        if next_url and next_url.startswith("/") and not next_url.startswith("//"):
-            return redirect(next_url)
+        next_url = request.POST.get("next") or ""
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+            return redirect(next_url)  # only a path on this site
         return redirect("plan")

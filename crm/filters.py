@@ -13,6 +13,8 @@ from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 from . import models as m
 
+MAX_ID = 2**63 - 1
+
 SEARCH_FIELDS = {
     "company": ["title", "email", "phone", "web"],
     "contact": ["name", "last_name", "email", "phone", "phone_mobile", "post"],
@@ -87,7 +89,9 @@ class RecordFilterSet(django_filters.FilterSet):
         condition = Q()
         for field in SEARCH_FIELDS[self.entity_type]:
             condition |= Q(**{f"{field}__icontains": value})
-        if value.isdigit():
+        # An id typed in the box; not "²" (a digit to isdigit(), not to int()) nor
+        # a number past the key's range (a 500 on SQLite).
+        if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
             condition |= Q(pk=int(value))
         return queryset.filter(condition)
 

@@ -9,6 +9,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from accounts.access import MemberRequiredMixin
@@ -222,9 +223,9 @@ class BulkDeleteView(EntityMixin, View):
 
     def post(self, request, slug):
         raw_ids = request.POST.getlist("ids")
-        back = request.POST.get("next") or reverse("crm:list", args=[slug])
-        if not back.startswith("/") or back.startswith("//"):
-            back = reverse("crm:list", args=[slug])
+        back = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+            back = reverse("crm:list", args=[slug])  # only a path on this site
         if not raw_ids:
             messages.warning(request, "Select the records to delete first.")
             return redirect(back)
@@ -234,9 +235,10 @@ class BulkDeleteView(EntityMixin, View):
             except DomainError as exc:
                 messages.error(request, exc.detail)
                 return redirect(back)
-            rows = list(selectors.records(self.account, self.entity).filter(pk__in=ids)[:200])
-            if len(rows) != len(ids):
+            selected = selectors.records(self.account, self.entity).filter(pk__in=ids)
+            if selected.count() != len(ids):
                 raise Http404("Some of the selected records are not in this account.")
+            rows = list(selected.order_by("pk")[:20])  # the page names the first 20
             context = {
                 **self.base_context(),
                 "rows": rows,

@@ -60,6 +60,8 @@ def test_create_account_prints_the_new_accounts_id_and_makes_its_administrator()
         ({"--plan": "gold"}, "Unknown plan “gold”"),
         ({"--timezone": "Mars/Olympus"}, "“Mars/Olympus” is not a known time zone"),
         ({"--admin": "  "}, "A username is required."),
+        ({"--admin": "peter griffin"}, "username: Enter a valid username"),
+        ({"--admin": "p" * 151}, "username: Ensure this value has at most 150 characters"),
     ],
 )
 def test_create_account_refuses_bad_input_and_writes_nothing(overrides, message):
@@ -67,6 +69,20 @@ def test_create_account_refuses_bad_input_and_writes_nothing(overrides, message)
         _run(*_create_account(**overrides))
     assert not Account.objects.exists()
     assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "A name is required."),
+        ("I" * 201, "name: Ensure this value has at most 200 characters"),
+        ("Init\x00ech", "name: Null characters are not allowed."),
+    ],
+)
+def test_create_account_refuses_a_bad_name(name, message):
+    with pytest.raises(CommandError, match=message):
+        _run(*_create_account(name=name))
+    assert not Account.objects.exists()
 
 
 def test_create_account_refuses_a_short_password():
@@ -142,6 +158,7 @@ def test_create_user_adds_a_member_with_the_role(initech, role):
         (["--account", "{id}", "--role", "boss"], "invalid choice: 'boss'"),
         (["--account", "{id}", "--role", "employee", "--password", "123"], "password:"),
         (["--account", "{id}"], "--role"),
+        (["--account", "{id}", "--role", "employee", "--email", "milton@"], "email:"),
     ],
 )
 def test_create_user_refuses_bad_input_and_writes_nothing(initech, args, message):

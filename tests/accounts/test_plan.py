@@ -153,3 +153,18 @@ def test_r3_the_demo_still_runs_on_its_last_day(api, initech, peter):
     body = api(peter).get("/api/v1/account/").json()
     assert body["demo_active"] is True
     assert body["allows"]["history"] is True
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example"]
+)
+def test_after_starting_the_demo_the_page_goes_back_only_within_this_site(
+    page, initech, peter, next_url
+):
+    response = page(peter).post("/plan/demo/", {"next": next_url})
+    assert response["Location"] == "/plan/"
+
+
+def test_after_starting_the_demo_the_page_goes_back_where_it_was_asked(page, initech, peter):
+    response = page(peter).post("/plan/demo/", {"next": "/crm/contacts/"})
+    assert response["Location"] == "/crm/contacts/"

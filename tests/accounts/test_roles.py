@@ -161,3 +161,12 @@ def test_helpdesk_staff_are_refused_account_endpoints(api, helen, method, url):
 def test_helpdesk_staff_belong_to_no_account(api, helen):
     me = api(helen).get("/api/v1/me/").json()
     assert me == {"username": "helen", "role": None, "account": None, "helpdesk": True}
+
+
+def test_a_user_of_no_account_gets_a_page_that_says_so_not_a_redirect_loop(page, db):
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="orphan")
+    response = page(user).get("/", follow=True)
+    assert response.status_code == 403
+    assert "belongs to no account" in response.content.decode()

@@ -171,3 +171,41 @@ def test_bulk_delete_asks_to_confirm_naming_the_count_then_deletes(page, acme, a
     assert "3 leads deleted." in done.content.decode()
     assert all(row(r) is None for r in records)
     assert Event.objects.filter(action="delete", entity_type="lead").count() == 3
+
+
+def test_bulk_delete_confirms_a_selection_of_more_than_two_hundred(page, acme, alice, bob):
+    ids = [create(acme, "product", alice, {"name": f"Item {i}"}).pk for i in range(205)]
+    response = page(bob).post("/crm/products/bulk-delete/", {"ids": ids, "next": "/crm/products/"})
+    assert response.status_code == 200
+    assert "Delete 205 products?" in response.content.decode()
+    assert "and 185 more" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"]
+)
+def test_bulk_delete_goes_back_only_to_a_page_of_this_site(page, acme, alice, bob, next_url):
+    record = create(acme, "lead", alice, VALID["lead"])
+    response = page(bob).post(
+        "/crm/leads/bulk-delete/", {"ids": [record.pk], "confirmed": "yes", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/crm/leads/"
+
+
+@pytest.mark.parametrize("q", ["²", "99999999999999999999", "١٢"])
+def test_a_search_for_odd_digits_finds_nothing_and_fails_nowhere(page, api, acme, alice, bob, q):
+    create(acme, "contact", alice, VALID["contact"])
+    listed = page(bob).get("/crm/contacts/", {"q": q})
+    assert listed.status_code == 200
+    assert "match these filters" in listed.content.decode()
+    answered = api(bob).get("/api/v1/crm/contacts/", {"q": q})
+    assert answered.status_code == 200
+    assert answered.json()["results"] == []
+
+
+def test_a_search_for_an_id_finds_that_record(api, acme, alice, bob):
+    record = create(acme, "contact", alice, VALID["contact"])
+    create(acme, "contact", alice, {"name": "Other"})
+    response = api(bob).get("/api/v1/crm/contacts/", {"q": str(record.pk)})
+    assert [r["id"] for r in response.json()["results"]] == [record.pk]
