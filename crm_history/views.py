@@ -60,7 +60,9 @@ def timeline_rows(account, events: list[Event]) -> list[dict]:
     missing = {
         (e.entity_type, e.entity_id)
         for e in events
-        if urls.get((e.entity_type, e.entity_id)) is None and not e.data
+        if urls.get((e.entity_type, e.entity_id)) is None
+        and not e.data
+        and entity_links(e.entity_type) is not None
     }
     last_known = selectors.last_known_records(account=account, missing=missing)
     rows = []
@@ -68,13 +70,15 @@ def timeline_rows(account, events: list[Event]) -> list[dict]:
         key = (event.entity_type, event.entity_id)
         links = entity_links(event.entity_type)
         url = urls.get(key)
+        # A type nobody registered links nowhere, and we cannot say it is gone.
+        gone = url is None and links is not None
         rows.append(
             {
                 "event": event,
                 "type_label": links.label if links else event.entity_type.replace("_", " "),
                 "url": url,
-                "gone": url is None,
-                "saved": saved_fields(event.data or last_known.get(key)) if url is None else [],
+                "gone": gone,
+                "saved": saved_fields(event.data or last_known.get(key)) if gone else [],
                 "changes": change_list(event.changes),
             }
         )

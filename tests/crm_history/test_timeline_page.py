@@ -139,3 +139,21 @@ def test_r2_the_actor_field_suggests_the_accounts_members(acme, alice, bob, char
     assert '<option value="alice">' in html and '<option value="bob">' in html
     assert '<option value="system">' in html
     assert "charlie" not in html
+
+
+def test_an_event_of_a_type_the_crm_did_not_register_is_listed_without_a_claim(acme, alice, page):
+    # The mass-deletion alerts record their own events ("alert"), linked by nobody here.
+    add_event(
+        acme,
+        at=datetime(2026, 11, 1, tzinfo=UTC),
+        action="create",
+        entity_type="alert",
+        entity_id=7,
+        title="Mass deletion alert: 150 contacts",
+    )
+
+    html = _html(page(alice).get("/history/"))
+
+    assert "Mass deletion alert: 150 contacts" in html
+    assert "no longer exists" not in html
+    assert "What it was" not in html
