@@ -94,6 +94,51 @@ def can_see(membership: Membership, event: Event) -> bool:
     return membership.is_admin or event.actor_id == membership.user_id
 
 
+def still_in_bin(events: QuerySet) -> QuerySet:
+    """The events of `events` (delete events) whose record is not back: no record
+    of that id in the account now, and no later restore or deletion of that
+    record (deleted, restored and deleted again: only the newest deletion
+    counts). The one definition of "in the bin", for the bin and its users
+    (the mass-deletion undo).
+
+    Uses index: event_record (account, entity_type, entity_id) for the later
+    events, each table's primary key for "not back yet": two anti-joins per
+    row, no query per row.
+    """
+    # A later restore means it came back; a later deletion is the newer entry.
+    # Any other later event implies the record exists again (checked below).
+    later = Event.objects.filter(
+        account_id=OuterRef("account_id"),
+        entity_type=OuterRef("entity_type"),
+        entity_id=OuterRef("entity_id"),
+        action__in=(Action.RESTORE, Action.DELETE),
+    ).filter(
+        Q(occurred_at__gt=OuterRef("occurred_at"))
+        | Q(occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id"))
+    )
+    not_back = Q()
+    for et in bin_entity_types():
+        exists_now = et.model.objects.filter(
+            account_id=OuterRef("account_id"), pk=OuterRef("entity_id")
+        )
+        not_back |= Q(entity_type=et.entity_type) & ~Exists(exists_now)
+    return events.filter(not_back).filter(~Exists(later))
+
+
+def deletions_in_bin(account: Account, *, now: datetime | None = None) -> QuerySet:
+    """Every entry of the account's bin, whoever deleted it, newest first: the
+    delete events of the last RECYCLE_BIN_DAYS days whose record is not back.
+
+    Uses index: event_action_timeline (account, action, -occurred_at, -id).
+    """
+    deletions = Event.objects.filter(
+        account=account,
+        action=Action.DELETE,
+        occurred_at__gt=retention_cutoff(now),  # the RECYCLE_BIN_DAYS retention
+    )
+    return still_in_bin(deletions).order_by("-occurred_at", "-id")
+
+
 def bin_entries(
     account: Account,
     *,
@@ -106,20 +151,16 @@ def bin_entries(
     operation: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> QuerySet:
-    """The delete events that are entries of the bin, newest first.
+    """The entries of the bin that `viewer_membership` sees, filtered, newest first.
 
-    An entry is the newest trace of a record: a delete event of the last
-    RECYCLE_BIN_DAYS days, with no record of that id in the account now and no
-    later event of that record (a restore, or a newer deletion: deleted,
-    restored and deleted again, only the newest deletion is the entry).
-    Dates (`deleted_after`, `deleted_before`) are whole days in the account's
-    time zone, both included; datetimes are exact bounds (from, before), read
-    in the account's zone when they have none (accounts.timezones).
+    Administrators see all of the account's; employees only the deletions they
+    made themselves. Dates (`deleted_after`, `deleted_before`) are whole days
+    in the account's time zone, both included; datetimes are exact bounds
+    (from, before), read in the account's zone when they have none
+    (accounts.timezones).
 
     Uses index: event_action_timeline (account, action, -occurred_at, -id) for
-    the scan in keyset order; event_record (account, entity_type, entity_id)
-    for "no later event"; each table's primary key for "not back yet". Two
-    anti-joins per row, no query per row.
+    the scan in keyset order; see `still_in_bin` for the rest.
     """
     if viewer_membership.account_id != account.pk:
         raise NotFound("There is no such recycle bin.")
@@ -129,11 +170,7 @@ def bin_entries(
             f"“{entity_type}” is not a type of record in the recycle bin.",
             fields={"entity_type": [f"Choose one of: {', '.join(types)}."]},
         )
-    qs = Event.objects.filter(
-        account=account,
-        action=Action.DELETE,
-        occurred_at__gt=retention_cutoff(now),  # the RECYCLE_BIN_DAYS retention
-    )
+    qs = deletions_in_bin(account, now=now)
     if not viewer_membership.is_admin:
         qs = qs.filter(actor_id=viewer_membership.user_id)
     if entity_type:
@@ -148,22 +185,7 @@ def bin_entries(
         qs = qs.filter(occurred_at__lt=period_bound(deleted_before, account, end=True))
     if operation is not None:
         qs = qs.filter(operation=operation)
-
-    later = Event.objects.filter(
-        account_id=OuterRef("account_id"),
-        entity_type=OuterRef("entity_type"),
-        entity_id=OuterRef("entity_id"),
-    ).filter(
-        Q(occurred_at__gt=OuterRef("occurred_at"))
-        | Q(occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id"))
-    )
-    not_back = Q()
-    for et in bin_entity_types():
-        exists_now = et.model.objects.filter(
-            account_id=OuterRef("account_id"), pk=OuterRef("entity_id")
-        )
-        not_back |= Q(entity_type=et.entity_type) & ~Exists(exists_now)
-    return qs.filter(not_back).filter(~Exists(later)).order_by("-occurred_at", "-id")
+    return qs
 
 
 def _parent_keys(events: Iterable[Event]) -> dict[str, set[int]]:
