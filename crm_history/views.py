@@ -5,8 +5,12 @@ reads through `selectors`, the same code as the API."""
 
 from __future__ import annotations
 
+import re
+
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views import View
 
 from accounts.access import MemberRequiredMixin
@@ -18,6 +22,8 @@ from . import selectors
 from .models import Action, Event
 from .registry import entity_links
 
+CANONICAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
 
 def _label(name: str) -> str:
     return name.removesuffix("_id").replace("_", " ") if name != "id" else "id"
@@ -26,6 +32,10 @@ def _label(name: str) -> str:
 def _shown(value) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and CANONICAL_TIME.match(value):
+        moment = parse_datetime(value)  # a canonical UTC time: shown in the account's zone
+        if moment is not None:
+            return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
     if value is True:
         return "yes"
     if value is False:
@@ -57,12 +67,11 @@ def timeline_rows(account, events: list[Event]) -> list[dict]:
 
     Existence: one query per entity type on the page (no N+1)."""
     urls = selectors.record_urls(account=account, events=events)
+    # What a gone record was: as its latest delete event saved it (else the event's own).
     missing = {
         (e.entity_type, e.entity_id)
         for e in events
-        if urls.get((e.entity_type, e.entity_id)) is None
-        and not e.data
-        and entity_links(e.entity_type) is not None
+        if urls.get((e.entity_type, e.entity_id)) is None and entity_links(e.entity_type)
     }
     last_known = selectors.last_known_records(account=account, missing=missing)
     rows = []
@@ -78,7 +87,7 @@ def timeline_rows(account, events: list[Event]) -> list[dict]:
                 "type_label": links.label if links else event.entity_type.replace("_", " "),
                 "url": url,
                 "gone": gone,
-                "saved": saved_fields(event.data or last_known.get(key)) if gone else [],
+                "saved": saved_fields(last_known.get(key) or event.data) if gone else [],
                 "changes": change_list(event.changes),
             }
         )
