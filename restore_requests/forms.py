@@ -3,18 +3,22 @@ in the account's time zone and converted once (accounts.timezones)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
+from django.utils import timezone
 
 from accounts.timezones import local_to_utc
 from recovery_portal.errors import DomainError
 
 from .models import Option
 
+# R12, R13: what each option brings back and what it loses.
 OPTION_HELP = {
     Option.CRM_ROLLBACK: (
         "Companies, contacts, leads and deals return exactly to the backup. Every CRM record "
-        "added or changed after it is lost. Products and custom fields stay as they are now "
-        "(R13)."
+        "added or changed after it is lost. Products and custom fields stay as they are now: "
+        "deleted ones do not come back."
     ),
     Option.CSV_EXPORT: (
         "A file of the contacts, companies, leads and deals as they were, to import back by "
@@ -22,23 +26,35 @@ OPTION_HELP = {
     ),
     Option.FULL_ROLLBACK: (
         "Everything in the account returns to the backup, products and custom fields "
-        "included (the only way to get those back, R13). All newer account data is lost."
+        "included (the only way to get those back). All newer account data is lost."
     ),
 }
 
 
 class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the account's zone. It stays naive here (Django
+    would read it in the active zone and refuse ambiguous hours): the form
+    converts it once, in `AccountTimeForm`, through accounts.timezones."""
+
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
-            "input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+            "input_formats",
+            ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         )
         super().__init__(*args, **kwargs)
 
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        return forms.BaseTemporalField.to_python(self, value)
+
 
 class AccountTimeForm(forms.Form):
-    """Reads `deleted_at` in the account's zone (not the server's)."""
+    """Reads `deleted_at` in the account's zone (not the server's, not the browser's)."""
 
     def __init__(self, *args, account, **kwargs):
         self.account = account
@@ -46,14 +62,31 @@ class AccountTimeForm(forms.Form):
 
     def clean_deleted_at(self):
         value = self.cleaned_data["deleted_at"]
-        naive = value.replace(tzinfo=None) if value.tzinfo else value
-        if value.tzinfo is not None:
-            # Django made it aware in the active zone, which is the account's; read it there.
-            naive = value.astimezone(self.account.tzinfo).replace(tzinfo=None)
         try:
-            return local_to_utc(naive, self.account, field="deleted_at")
+            # One conversion, refusing a time skipped by daylight saving (R7, R14).
+            return local_to_utc(value, self.account, field="deleted_at")
         except DomainError as exc:
-            raise forms.ValidationError(exc.fields.get("deleted_at", [exc.detail])[0]) from exc
+            raise forms.ValidationError(exc.detail) from exc
+
+
+def local_input(value: datetime | None, account) -> str:
+    """A UTC time as the datetime-local input shows it, in the account's zone."""
+    if value is None:
+        return ""
+    return value.astimezone(account.tzinfo).strftime("%Y-%m-%dT%H:%M")
+
+
+class CheckForm(AccountTimeForm):
+    """Step one of the new request: the time to look up in the History (R8)."""
+
+    deleted_at = LocalDateTimeField(
+        label="When was the data deleted?",
+        help_text="Date and time in your account's time zone. Backups go back seven days.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "check_%s")
+        super().__init__(*args, **kwargs)
 
 
 class RequestForm(AccountTimeForm):
@@ -97,13 +130,18 @@ class ConfirmForm(forms.Form):
         label="Type the account's name to confirm a rollback",
         required=False,
         max_length=200,
-        help_text="A rollback applies to the whole account (R10).",
+        help_text="A rollback applies to the whole account, not to one user.",
     )
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args, candidates, tz=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["snapshot"].choices = [
-            (c.snapshot_id, f"{c.snapshot.taken_at:%Y-%m-%d %H:%M}") for c in candidates
+            (
+                c.snapshot_id,
+                f"{timezone.localtime(c.snapshot.taken_at, tz):%Y-%m-%d %H:%M}"
+                + (" (recommended)" if c.recommended else ""),
+            )
+            for c in candidates
         ]
 
 
@@ -127,7 +165,7 @@ class ProposeForm(forms.Form):
     def __init__(self, *args, snapshots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["snapshots"].choices = [
-            (s.id, f"{s.taken_at:%Y-%m-%d %H:%M}") for s in snapshots
+            (s.id, f"{timezone.localtime(s.taken_at):%Y-%m-%d %H:%M}") for s in snapshots
         ]
 
 

@@ -17,7 +17,16 @@ from recovery_portal.errors import DomainError
 from . import selectors, services
 from .forms import CloseForm, MessageForm, ProposeForm, RejectForm
 from .models import DeletionReport, RestoreRequest, Status
-from .nearest import nearest_snapshots
+from .nearest import holds_deleted, nearest_snapshots
+from .states import allowed
+
+
+def _put_errors(form, exc: DomainError) -> None:
+    for name, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(name if name in form.fields else None, msg)
+    if not exc.fields:
+        form.add_error(None, exc.detail)
 
 
 class QueueView(HelpdeskRequiredMixin, View):
@@ -31,10 +40,17 @@ class QueueView(HelpdeskRequiredMixin, View):
         if plan and plan not in Plan.values:
             errors.append(f"Unknown plan “{plan}”.")
             plan = None
-        rows = list(selectors.helpdesk_queue(status=status, plan=plan)[:200])
+        rows = list(selectors.helpdesk_queue(status=status, plan=plan)[:100])
         before = selectors.nearest_before_many(rows)
         now = timezone.now()
-        queue = [{"obj": r, "age": now - r.filed_at, "nearest": before.get(r.pk)} for r in rows]
+        queue = []
+        for r in rows:
+            nearest = before.get(r.pk)
+            held, deleted = holds_deleted(r, nearest) if nearest else (0, 0)
+            queue.append(
+                {"obj": r, "age": now - r.filed_at, "nearest": nearest, "held": held,
+                 "deleted": deleted}
+            )  # fmt: skip
         return render(
             request,
             "helpdesk/queue.html",
@@ -69,8 +85,8 @@ class RequestView(HelpdeskRequiredMixin, View):
             or ProposeForm(snapshots=nearest, initial={"snapshots": recommended}),
             "reject_form": reject_form or RejectForm(),
             "message_form": MessageForm(),
-            "can_propose": obj.status in (Status.SUBMITTED, Status.PROPOSED, Status.FAILED),
-            "can_reject": obj.status in (Status.SUBMITTED, Status.PROPOSED, Status.FAILED),
+            "can_propose": allowed(obj.status, Status.PROPOSED),
+            "can_reject": allowed(obj.status, Status.REJECTED),
             "candidates": list(obj.candidates.select_related("snapshot")),
         }
         return render(request, self.template_name, context, status=status)
@@ -79,6 +95,9 @@ class RequestView(HelpdeskRequiredMixin, View):
 class ProposeView(RequestView):
     def post(self, request, pk):
         obj = get_object_or_404(RestoreRequest.objects.select_related("account"), pk=pk)
+        if not allowed(obj.status, Status.PROPOSED):
+            messages.error(request, f"Request #{pk} is {obj.get_status_display().lower()}.")
+            return redirect("helpdesk:request", pk)
         form = ProposeForm(request.POST, snapshots=nearest_snapshots(obj))
         if form.is_valid():
             try:
@@ -89,7 +108,7 @@ class ProposeView(RequestView):
                     actor=request.user,
                 )
             except DomainError as exc:
-                form.add_error(None, exc.detail)
+                _put_errors(form, exc)
             else:
                 messages.success(request, f"Backups proposed to {obj.account.name}.")
                 return redirect("helpdesk:request", pk)
@@ -99,6 +118,9 @@ class ProposeView(RequestView):
 class RejectView(RequestView):
     def post(self, request, pk):
         obj = get_object_or_404(RestoreRequest, pk=pk)
+        if not allowed(obj.status, Status.REJECTED):
+            messages.error(request, f"Request #{pk} is {obj.get_status_display().lower()}.")
+            return redirect("helpdesk:request", pk)
         form = RejectForm(request.POST)
         if form.is_valid():
             try:
@@ -106,7 +128,7 @@ class RejectView(RequestView):
                     request=obj, reason=form.cleaned_data["reason"], actor=request.user
                 )
             except DomainError as exc:
-                form.add_error(None, exc.detail)
+                _put_errors(form, exc)
             else:
                 messages.success(request, f"Request #{pk} was rejected.")
                 return redirect("helpdesk:request", pk)

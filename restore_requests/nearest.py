@@ -59,3 +59,16 @@ def nearest_snapshots(request: RestoreRequest, *, limit: int = 5) -> list[Neares
             )
         )
     return result
+
+
+def holds_deleted(request: RestoreRequest, snapshot) -> tuple[int, int]:
+    """How many of the records the History shows deleted around the request's time
+    `snapshot` holds, and how many were deleted (the helpdesk queue's column)."""
+    from backups.snapshots import snapshot_contains
+
+    around = deletions_around(request.account, request.deleted_at)
+    held = sum(
+        len(snapshot_contains(snapshot, entity_type, ids))
+        for entity_type, ids in around.ids_by_type.items()
+    )
+    return held, around.total

@@ -33,6 +33,11 @@ def request_of(account: Account, request_id: int) -> RestoreRequest | None:
     return requests_of(account).filter(pk=request_id).first()
 
 
+def reports_of(account: Account) -> QuerySet:
+    """R11: the account's deletion reports, newest first."""
+    return DeletionReport.objects.filter(account=account).select_related("reported_by", "closed_by")
+
+
 def helpdesk_queue(*, status: str | None = None, plan: str | None = None) -> QuerySet:
     """Requests for the helpdesk, oldest first; open ones unless a status is asked."""
     qs = RestoreRequest.objects.select_related("account", "filed_by", "chosen_snapshot")
@@ -101,11 +106,12 @@ class Suggestion:
 def suggested_option(account: Account, deleted_at: datetime) -> Suggestion:
     """The option the form suggests, with the reason (domain.md, R12/R13 advice)."""
     around = deletions_around(account, deleted_at)
+    # R13: custom fields and products come back only with the full rollback.
     if around.by_type.get("custom_field") or around.by_type.get("product"):
         return Suggestion(
             Option.FULL_ROLLBACK,
             "The History shows deleted custom fields or products around that time: only a "
-            "full account rollback brings those back (R13).",
+            "full account rollback brings those back.",
         )
     last_deletion = around.last_at or deleted_at
     changed_since = (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import DeletionReport, Option, RequestRun, RestoreRequest, Status
+from .models import DeletionReport, Option, RequestRun, RestoreRequest
+from .states import undo_allowed
 
 
 class SnapshotBriefSerializer(serializers.Serializer):
@@ -84,12 +85,8 @@ class RestoreRequestSerializer(serializers.ModelSerializer):
 
     def get_undo_available(self, obj) -> bool:
         run = self._restore_run(obj)
-        return bool(
-            obj.status == Status.COMPLETED
-            and run is not None
-            and run.option != Option.CSV_EXPORT
-            and not any(link.purpose == RequestRun.Purpose.UNDO for link in obj.runs.all())
-        )
+        undone = any(link.purpose == RequestRun.Purpose.UNDO for link in obj.runs.all())
+        return undo_allowed(obj.status, run.option if run else None, undone=undone)
 
 
 class RestoreRequestListSerializer(serializers.ModelSerializer):

@@ -34,7 +34,7 @@ from .models import (
     Transition,
 )
 from .selectors import restore_window_start
-from .states import allowed
+from .states import allowed, undo_allowed
 
 
 def _require_admin_of(account: Account, user) -> None:
@@ -55,13 +55,21 @@ def _locked(request: RestoreRequest) -> RestoreRequest:
     return RestoreRequest.objects.select_for_update().get(pk=request.pk)
 
 
-def _transition(request: RestoreRequest, target: str, *, actor, note: str = "") -> RestoreRequest:
-    """Apply one transition of the table, or refuse it (409 invalid_transition)."""
+def _refuse_unless_allowed(request: RestoreRequest, target: str) -> None:
+    """The one table decides (states.TRANSITIONS): 409 invalid_transition otherwise.
+    Services call it before looking at the input, so a request in the wrong state
+    is refused the same way whatever the body says."""
     if not allowed(request.status, target):
         raise InvalidTransition(
             f"A request that is {request.get_status_display().lower()} cannot become "
             f"{Status(target).label.lower()}."
         )
+
+
+def _transition(request: RestoreRequest, target: str, *, actor, note: str = "") -> RestoreRequest:
+    """Apply one transition of the table, or refuse it (409 invalid_transition),
+    and record it in the audit trail with who and when."""
+    _refuse_unless_allowed(request, target)
     Transition.objects.create(
         request=request,
         from_status=request.status,
@@ -80,13 +88,15 @@ def check_deleted_at(deleted_at: datetime, *, now: datetime | None = None) -> No
     """R7: a restore goes back at most seven days; the time may not be in the future."""
     now = now or timezone.now()
     if deleted_at > now:
-        raise OutsideRestoreWindow("The deletion time is in the future.")
+        message = "The deletion time is in the future."
+        raise OutsideRestoreWindow(message, fields={"deleted_at": [message]})
     if deleted_at < restore_window_start(now):
-        raise OutsideRestoreWindow(
+        message = (
             "The deletion time is more than seven days ago: backups are kept for seven "
             "days only, so no snapshot from before it is left. The Recycle Bin keeps "
             "deleted records for 30 days."
         )
+        raise OutsideRestoreWindow(message, fields={"deleted_at": [message]})
 
 
 @transaction.atomic
@@ -141,6 +151,7 @@ def request_propose(*, request: RestoreRequest, snapshot_ids: list[int], message
     """R15: the helpdesk answers with one or more of the account's snapshots."""
     _require_helpdesk(actor)
     request = _locked(request)
+    _refuse_unless_allowed(request, Status.PROPOSED)
     if not snapshot_ids:
         raise Invalid(
             "Propose at least one snapshot.", fields={"snapshots": ["Choose at least one."]}
@@ -151,10 +162,6 @@ def request_propose(*, request: RestoreRequest, snapshot_ids: list[int], message
         raise NotFound(
             f"Snapshot {', '.join(map(str, unknown))} is not an available snapshot of this "
             "account (complete and at most seven days old)."
-        )
-    if not allowed(request.status, Status.PROPOSED):
-        raise InvalidTransition(
-            f"A request that is {request.get_status_display().lower()} cannot be proposed."
         )
     recommended = _recommended_id(request, list(available.values()))
     for snapshot_id in snapshot_ids:
@@ -185,12 +192,13 @@ def _recommended_id(request: RestoreRequest, snapshots) -> int | None:
 @transaction.atomic
 def request_reject(*, request: RestoreRequest, reason: str, actor) -> RestoreRequest:
     _require_helpdesk(actor)
+    request = _locked(request)
+    _refuse_unless_allowed(request, Status.REJECTED)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(
             "Give the reason for rejecting.", fields={"reason": ["This field is required."]}
         )
-    request = _locked(request)
     _transition(request, Status.REJECTED, actor=actor, note=reason)
     request.reject_reason = reason
     request.save(update_fields=["reject_reason"])
@@ -205,6 +213,7 @@ def request_cancel(*, request: RestoreRequest, actor) -> RestoreRequest:
 
     _require_admin_of(request.account, actor)
     request = _locked(request)
+    _refuse_unless_allowed(request, Status.CANCELLED)
     if request.status == Status.CONFIRMED:
         link = request.runs.filter(purpose=RequestRun.Purpose.RESTORE).last()
         if link is not None and not cancel_queued_run(link.run):
@@ -216,10 +225,11 @@ def confirmation_problems(request, snapshot_id, option, typed_name) -> dict[str,
     errors: dict[str, list[str]] = {}
     if option not in Option.values:
         errors["option"] = [f"Choose one of: {', '.join(Option.values)}."]
+    # R16, R10: a rollback touches the whole account; typing its name confirms that.
     if option in ROLLBACK_OPTIONS and (typed_name or "").strip() != request.account.name:
         errors["confirm_account_name"] = [
             f"Type the account's name, {request.account.name}, to confirm a rollback: it "
-            "applies to the whole account (R10)."
+            "applies to the whole account."
         ]
     return errors
 
@@ -234,18 +244,16 @@ def request_confirm(
     _require_admin_of(request.account, actor)
     require_capability(request.account, Capability.RESTORE)  # R17
     request = _locked(request)
+    _refuse_unless_allowed(request, Status.CONFIRMED)
     candidate = (
         request.candidates.filter(snapshot_id=snapshot_id).select_related("snapshot").first()
     )
     if candidate is None:
+        # R16: only a snapshot the helpdesk proposed (another account's is never one).
         raise NotFound(f"Snapshot {snapshot_id} is not one of this request's candidates.")
     errors = confirmation_problems(request, snapshot_id, option, confirm_account_name)
     if errors:
         raise Invalid(next(iter(errors.values()))[0], fields=errors)
-    if not allowed(request.status, Status.CONFIRMED):
-        raise InvalidTransition(
-            f"A request that is {request.get_status_display().lower()} cannot be confirmed."
-        )
     run = start_run(
         account=request.account, snapshot=candidate.snapshot, option=option, actor=actor
     )
@@ -273,10 +281,13 @@ def request_undo(*, request: RestoreRequest, actor):
     _require_admin_of(request.account, actor)
     request = _locked(request)
     link = request.runs.filter(purpose=RequestRun.Purpose.RESTORE).select_related("run").last()
-    if request.status != Status.COMPLETED or link is None:
-        raise InvalidTransition("Only a completed rollback can be undone.")
-    if request.runs.filter(purpose=RequestRun.Purpose.UNDO).exists():
-        raise InvalidTransition("This rollback has been undone already.")
+    undone = request.runs.filter(purpose=RequestRun.Purpose.UNDO).exists()
+    if not undo_allowed(request.status, link.run.option if link else None, undone=undone):
+        raise InvalidTransition(
+            "This rollback has been undone already."
+            if undone
+            else "Only a completed rollback can be undone."
+        )
     run = start_undo(run=link.run, actor=actor)
     RequestRun.objects.create(request=request, run=run, purpose=RequestRun.Purpose.UNDO)
     Transition.objects.create(
@@ -285,7 +296,7 @@ def request_undo(*, request: RestoreRequest, actor):
         to_status=request.status,
         actor=actor,
         actor_name=actor.get_username(),
-        note=f"Undo started (run #{run.pk})",
+        note=f"Undo requested (run #{run.pk})",
     )
     return run
 
@@ -315,6 +326,9 @@ def run_changed(run, event: str) -> None:
             "completed": Status.COMPLETED,
             "failed": Status.FAILED,
         }[event]
+        if request.status == Status.CONFIRMED and target == Status.COMPLETED:
+            # The "started" call was lost (its listener failed): the run did start.
+            _transition(request, Status.RUNNING, actor=None)
         if request.status == target or not allowed(request.status, target):
             return
         _transition(request, target, actor=None, note=run.error if event == "failed" else "")

@@ -12,7 +12,7 @@ shown in its log, not a change of state).
 
 from __future__ import annotations
 
-from .models import Status
+from .models import ROLLBACK_OPTIONS, Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.SUBMITTED: frozenset({Status.PROPOSED, Status.CANCELLED, Status.REJECTED}),
@@ -35,3 +35,9 @@ OPEN = frozenset(
 
 def allowed(current: str, target: str) -> bool:
     return target in TRANSITIONS[current]
+
+
+def undo_allowed(status: str, restore_option: str | None, *, undone: bool) -> bool:
+    """An undo is a new run on a completed rollback, once; it does not change the
+    request's state (a CSV export changed nothing, so there is nothing to undo)."""
+    return status == Status.COMPLETED and restore_option in ROLLBACK_OPTIONS and not undone

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views import View
 
 from accounts.access import AdminRequiredMixin
@@ -18,12 +17,15 @@ from recovery_portal.errors import DomainError, NotFound
 from . import downloads, selectors, services
 from .forms import (
     OPTION_HELP,
+    CheckForm,
     ConfirmForm,
     MessageForm,
     ReportForm,
     RequestForm,
+    local_input,
 )
-from .models import ROLLBACK_OPTIONS, DeletionReport, Option, RequestRun, Status
+from .models import ROLLBACK_OPTIONS, Option, RequestRun, Status
+from .states import allowed, undo_allowed
 
 
 def _put_errors(form, exc: DomainError) -> None:
@@ -55,21 +57,25 @@ class RestoreContextMixin(AdminRequiredMixin):
 class RequestListView(RestoreContextMixin, View):
     def get(self, request):
         rows = list(selectors.requests_of(self.account)[:100])
-        reports = list(DeletionReport.objects.filter(account=self.account)[:20])
+        reports = list(selectors.reports_of(self.account)[:20])
         return render(
             request, "restore_requests/list.html", self.context(rows=rows, reports=reports)
         )
 
 
 class RequestCreateView(RestoreContextMixin, View):
+    """Step one looks the time up in the History (R8) and suggests an option;
+    step two files the request (R7, R14). Plans without restores see why (R17)."""
+
     template_name = "restore_requests/new.html"
 
-    def page(self, form, around=None, suggestion=None, status=200):
+    def page(self, form, check_form, around=None, suggestion=None, status=200):
         return render(
             self.request,
             self.template_name,
             self.context(
                 form=form,
+                check_form=check_form,
                 around=around,
                 suggestion=suggestion,
                 option_help=OPTION_HELP,
@@ -79,34 +85,54 @@ class RequestCreateView(RestoreContextMixin, View):
             status=status,
         )
 
+    def look_up(self, form) -> tuple:
+        """R7 first (the window), then what the History holds around the time (R8)
+        and the option it suggests. (None, None) when the time is refused."""
+        at = form.cleaned_data["deleted_at"]
+        try:
+            services.check_deleted_at(at)  # R7
+        except DomainError as exc:
+            _put_errors(form, exc)
+            return None, None
+        return (
+            selectors.deletions_around(self.account, at),
+            selectors.suggested_option(self.account, at),
+        )
+
     def get(self, request):
-        initial = {"option": Option.CSV_EXPORT}
+        form = RequestForm(account=self.account, initial={"option": Option.CSV_EXPORT})
+        check_form = CheckForm(account=self.account)
         around = suggestion = None
-        form = RequestForm(account=self.account, initial=initial)
-        if request.GET.get("deleted_at"):
-            # "Check the History": the same form, bound, to show R8's count and the suggestion.
-            form = RequestForm(request.GET, account=self.account)
-            if form.is_valid():
-                at = form.cleaned_data["deleted_at"]
-                around = selectors.deletions_around(self.account, at)
-                suggestion = selectors.suggested_option(self.account, at)
+        if "deleted_at" in request.GET and plan_allows(self.account, Capability.RESTORE):
+            # "Check the History": R8's count and the suggested option for that time.
+            check_form = CheckForm(request.GET, account=self.account)
+            if check_form.is_valid():
+                around, suggestion = self.look_up(check_form)
+            if around is not None:
                 form = RequestForm(
                     account=self.account,
                     initial={
-                        "deleted_at": timezone.localtime(at).strftime("%Y-%m-%dT%H:%M"),
+                        "deleted_at": local_input(
+                            check_form.cleaned_data["deleted_at"], self.account
+                        ),
                         "option": suggestion.option,
                         "note": request.GET.get("note", ""),
                     },
                 )
-        return self.page(form, around, suggestion)
+        return self.page(form, check_form, around, suggestion)
 
     def post(self, request):
         form = RequestForm(request.POST, account=self.account)
+        check_form = CheckForm(
+            account=self.account, initial={"deleted_at": request.POST.get("deleted_at", "")}
+        )
+        if not plan_allows(self.account, Capability.RESTORE):
+            return self.page(form, check_form, status=403)  # R17: the page says why
         if not form.is_valid():
-            return self.page(form, status=400)
-        at = form.cleaned_data["deleted_at"]
-        around = selectors.deletions_around(self.account, at)
-        suggestion = selectors.suggested_option(self.account, at)
+            return self.page(form, check_form, status=400)
+        around, suggestion = self.look_up(form)
+        if around is None:
+            return self.page(form, check_form, status=400)
         if around.few and not form.cleaned_data["file_anyway"]:
             # R8: advise against a request for a few records, without forbidding it.
             form.add_error(
@@ -115,18 +141,18 @@ class RequestCreateView(RestoreContextMixin, View):
                 f"{'s' if around.total != 1 else ''} around that time. Re-entering them, or "
                 "the Recycle Bin, is quicker than a restore. Tick the box to file anyway.",
             )
-            return self.page(form, around, suggestion, status=400)
+            return self.page(form, check_form, around, suggestion, status=400)
         try:
             obj = services.request_file(
                 account=self.account,
                 actor=request.user,
-                deleted_at=at,
+                deleted_at=form.cleaned_data["deleted_at"],
                 option=form.cleaned_data["option"],
                 note=form.cleaned_data["note"],
             )
         except DomainError as exc:
             _put_errors(form, exc)
-            return self.page(form, around, suggestion, status=400 if exc.status < 500 else 500)
+            return self.page(form, check_form, around, suggestion, status=exc.status)
         messages.success(
             request,
             f"Your request #{obj.pk} was sent to the helpdesk. They will answer with the "
@@ -154,20 +180,26 @@ class RequestDetailView(RestoreContextMixin, View):
         chosen = request.GET.get("preview")
         option = request.GET.get("option") or obj.option
         impact = None
-        if chosen and option in Option.values:
-            candidate = next((c for c in candidates if str(c.snapshot_id) == chosen), None)
+        can_confirm = allowed(obj.status, Status.CONFIRMED) and bool(candidates)
+        candidate = next((c for c in candidates if str(c.snapshot_id) == chosen), None)
+        if chosen and can_confirm:
             if candidate is None:
                 messages.warning(request, "That backup is not one of this request's candidates.")
+            elif option not in Option.values:
+                messages.warning(request, f"Choose one of: {', '.join(Option.labels)}.")
             else:
-                impact = preview(account=self.account, snapshot=candidate.snapshot, option=option)
+                try:
+                    impact = preview(
+                        account=self.account, snapshot=candidate.snapshot, option=option
+                    )
+                except DomainError as exc:
+                    messages.error(request, exc.detail)
         if confirm_form is None and candidates:
-            first = next((c for c in candidates if c.recommended), candidates[0])
+            first = candidate or next((c for c in candidates if c.recommended), candidates[0])
             confirm_form = ConfirmForm(
                 candidates=candidates,
-                initial={
-                    "snapshot": int(chosen) if chosen and chosen.isdigit() else first.snapshot_id,
-                    "option": option,
-                },
+                tz=self.account.tzinfo,
+                initial={"snapshot": first.snapshot_id, "option": option},
             )
         context = self.context(
             obj=obj,
@@ -177,15 +209,12 @@ class RequestDetailView(RestoreContextMixin, View):
             impact_option=option,
             confirm_form=confirm_form,
             message_form=message_form or MessageForm(),
-            can_confirm=obj.status == Status.PROPOSED and bool(candidates),
-            can_cancel=obj.status in (Status.SUBMITTED, Status.PROPOSED, Status.CONFIRMED),
+            can_confirm=can_confirm,
+            can_cancel=allowed(obj.status, Status.CANCELLED),
             restore_run=restore_run,
             undo_run=undo_run,
-            can_undo=(
-                obj.status == Status.COMPLETED
-                and restore_run is not None
-                and restore_run.option in ROLLBACK_OPTIONS
-                and undo_run is None
+            can_undo=undo_allowed(
+                obj.status, restore_run.option if restore_run else None, undone=undo_run is not None
             ),
             download_link=downloads.signed_link(obj) if downloads.export_run(obj) else None,
             option_help=OPTION_HELP,
@@ -203,7 +232,13 @@ class RequestConfirmView(RequestDetailView):
     def post(self, request, pk):
         obj = self.get_request(pk)
         candidates = list(obj.candidates.select_related("snapshot"))
-        form = ConfirmForm(request.POST, candidates=candidates)
+        form = ConfirmForm(request.POST, candidates=candidates, tz=self.account.tzinfo)
+        if not allowed(obj.status, Status.CONFIRMED):
+            messages.error(
+                request,
+                f"This request is {obj.get_status_display().lower()}: there is nothing to confirm.",
+            )
+            return redirect("restore_requests:detail", obj.pk)
         if form.is_valid():
             try:
                 services.request_confirm(
@@ -214,9 +249,15 @@ class RequestConfirmView(RequestDetailView):
                     actor=request.user,
                 )
             except DomainError as exc:
+                if not exc.fields:
+                    # Not about a field (another run is active, the state changed): say so.
+                    messages.error(request, exc.detail)
+                    return redirect("restore_requests:detail", obj.pk)
                 _put_errors(form, exc)
             else:
-                messages.success(request, "Confirmed: the restore has been queued.")
+                messages.success(
+                    request, "Confirmed: the restore is queued. This page shows its progress."
+                )
                 return redirect("restore_requests:detail", obj.pk)
         return self.get(request, pk, confirm_form=form, status=400)
 
@@ -268,6 +309,7 @@ class RequestProgressView(RestoreContextMixin, View):
                 "run": {
                     "id": run.pk,
                     "status": run.status,
+                    "status_label": run.get_status_display(),
                     "phase": run.phase,
                     "phase_label": run.get_phase_display(),
                     "progress": run.progress,
@@ -294,8 +336,16 @@ class ReportCreateView(RestoreContextMixin, View):
     template_name = "restore_requests/report.html"
 
     def get(self, request):
+        # Facts passed in the link (a mass-deletion alert's "report it") fill the form.
+        initial = {
+            name: request.GET[name][:5000]
+            for name in ("deleted_at", "person", "description")
+            if name in request.GET
+        }
         return render(
-            request, self.template_name, self.context(form=ReportForm(account=self.account))
+            request,
+            self.template_name,
+            self.context(form=ReportForm(account=self.account, initial=initial)),
         )
 
     def post(self, request):

@@ -16,7 +16,7 @@
           el.querySelector(".run-percent").textContent = run.progress;
           el.querySelector(".run-rows").textContent = run.rows_done + " of " + run.rows_total;
           el.querySelector(".run-phase").textContent = run.phase_label;
-          el.querySelector(".run-status").textContent = run.status;
+          el.querySelector(".run-status").textContent = run.status_label || run.status;
         });
         if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {
           setTimeout(function () { window.location.reload(); }, 800);
