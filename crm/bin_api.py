@@ -109,8 +109,8 @@ class BinListApi(AccountMixin, GenericAPIView):
     permission_classes = [IsAccountMember, PlanAllows]
     required_capability = Capability.HISTORY
     pagination_class = KeysetPagination
-    keyset_ordering = ("-occurred_at", "-id")
-    keyset_scope = "recycle-bin"
+    keyset_ordering = recycle_bin.BIN_ORDERING
+    keyset_scope = recycle_bin.BIN_CURSOR_SCOPE
     serializer_class = BinEntrySerializer
     filter_backends: list = []
 
@@ -132,7 +132,9 @@ class BinListApi(AccountMixin, GenericAPIView):
         entries = recycle_bin.bin_entries(
             account, viewer_membership=membership, **form.selector_kwargs()
         )
-        page = self.paginate_queryset(entries)
+        page = self.paginate_queryset(
+            recycle_bin.seek(entries, request.query_params.get("cursor") or None)
+        )
         parents = recycle_bin.direct_parents_in_bin(
             account, viewer_membership=membership, events=page
         )

@@ -18,7 +18,6 @@ from accounts.actors import Actor, Source
 from accounts.capabilities import Capability, plan_allows, plans_with
 from accounts.models import Plan
 from recovery_portal.errors import DomainError, Invalid, NotFound, PlanUpgradeRequired
-from recovery_portal.pagination import paginate_keyset
 
 from . import recycle_bin
 from .bin_forms import BinFilterForm
@@ -112,12 +111,8 @@ class BinListView(MemberRequiredMixin, View):
                 self.account, viewer_membership=self.membership, **filters
             )
             try:
-                page = paginate_keyset(
-                    entries,
-                    ordering=("-occurred_at", "-id"),
-                    cursor=request.GET.get("cursor") or None,
-                    page_size=PAGE_SIZE,
-                    scope="recycle-bin",
+                page = recycle_bin.bin_page(
+                    entries, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
                 )
             except Invalid as exc:
                 context["error"] = exc.detail

@@ -60,10 +60,27 @@ def test_the_list_pages_by_cursor_through_a_bulk_delete(acme, alice, api):
     assert seen == sorted(ids, reverse=True)
 
 
-def test_a_tampered_cursor_is_a_400(acme, alice, api):
-    response = api(alice).get(BIN_URL, {"cursor": "not-a-cursor"})
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+def test_previous_goes_back_to_the_same_rows(acme, alice, api):
+    ids = [make(acme, "deal", actor=actor_for(alice), title=f"D{i}").pk for i in range(5)]
+    services.records_bulk_delete(account=acme, entity_type="deal", ids=ids, actor=actor_for(alice))
+    client = api(alice)
+
+    first = client.get(BIN_URL, {"page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    back = client.get(second["previous"]).json()
+
+    assert [r["entity_id"] for r in second["results"]] == sorted(ids, reverse=True)[2:4]
+    assert back["results"] == first["results"]
+
+
+def test_a_tampered_cursor_or_another_lists_cursor_is_a_400(acme, alice, api):
+    from recovery_portal.pagination import make_cursor
+
+    history_cursor = make_cursor("history", ["2026-11-01", 5], "n")
+    for cursor in ("not-a-cursor", history_cursor):
+        response = api(alice).get(BIN_URL, {"cursor": cursor})
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid"
 
 
 def test_bad_filters_are_a_400_with_the_field(acme, alice, api):

@@ -207,3 +207,22 @@ def test_anonymous_visitors_go_to_log_in(page):
     response = page(None).get(LIST)
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_the_page_pages_older_and_refuses_a_tampered_cursor(acme, alice, page):
+    ids = [
+        make(acme, "contact", actor=actor_for(alice), last_name=f"P{i:02}").pk for i in range(55)
+    ]
+    services.records_bulk_delete(
+        account=acme, entity_type="contact", ids=ids, actor=actor_for(alice)
+    )
+    client = page(alice)
+
+    first = client.get(LIST)
+    older = client.get(LIST + first.context["next_url"])
+
+    assert len(first.context["rows"]) == 50
+    assert [r["event"].entity_id for r in older.context["rows"]] == sorted(ids, reverse=True)[50:]
+    tampered = client.get(LIST, {"cursor": "x"})
+    assert tampered.status_code == 400
+    assert "The cursor is not valid" in tampered.content.decode()
