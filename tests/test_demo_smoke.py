@@ -94,8 +94,10 @@ def test_seed_demo_prints_every_login_with_its_role_account_and_plan(demo):
     out = demo["seed_output"]
     for spec in ACCOUNTS:
         for person, role in ((spec.admin, "administrator"), (spec.employee, "employee")):
-            line = next(line for line in out.splitlines() if line.split()[:1] == [person.username])
-            assert DEMO_PASSWORD in line and role in line and spec.name in line
+            lines = [
+                x for x in out.splitlines() if x.split()[:2] == [person.username, DEMO_PASSWORD]
+            ]
+            assert len(lines) == 1 and role in lines[0] and spec.name in lines[0]
     assert "helpdesk staff" in out
 
 
