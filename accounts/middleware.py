@@ -1,10 +1,12 @@
 """Puts the signed-in user's account, membership and helpdesk flag on the
-request, and shows times in the account's time zone."""
+request, and shows times on pages in the account's time zone."""
 
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from .tenancy import is_helpdesk, membership_of
+
+API_PREFIX = "/api/"
 
 
 class AccountMiddleware:
@@ -18,7 +20,9 @@ class AccountMiddleware:
         )
         request.is_helpdesk = SimpleLazyObject(lambda: is_helpdesk(request.user))
         membership = membership_of(request.user) if request.user.is_authenticated else None
-        if membership is not None:
+        # Pages show the account's time; the API answers in UTC (api.md), also to a
+        # browser's session, whose answers would otherwise be local times marked "Z".
+        if membership is not None and not request.path.startswith(API_PREFIX):
             timezone.activate(membership.account.tzinfo)
         else:
             timezone.deactivate()

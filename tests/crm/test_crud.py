@@ -4,7 +4,10 @@ employee as the actor and the path it came by (R1)."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.utils import dateformat
 
 from crm.registry import entity
 from crm_history.models import Event
@@ -99,3 +102,21 @@ def test_saving_without_a_change_records_nothing(api, acme, alice, bob):
     response = api(bob).patch(f"/api/v1/crm/leads/{record.pk}/", VALID["lead"], format="json")
     assert response.status_code == 200
     assert Event.objects.count() == events
+
+
+def test_api_times_are_utc_whether_called_with_a_token_or_a_browser_session(
+    api, page, acme, alice, bob
+):
+    record = create(acme, "contact", alice, VALID["contact"])
+    utc = record.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    url = f"/api/v1/crm/contacts/{record.pk}/"
+    assert api(bob).get(url).json()["created_at"] == utc
+    assert page(bob).get(url).json()["created_at"] == utc  # Acme is in Europe/Rome
+
+
+def test_pages_show_times_in_the_accounts_time_zone(page, acme, alice, bob):
+    record = create(acme, "lead", alice, VALID["lead"])
+    local = record.created_at.astimezone(ZoneInfo("Europe/Rome"))
+    content = page(bob).get(f"/crm/leads/{record.pk}/").content.decode()
+    assert dateformat.format(local, "N j, Y, P") in content
+    assert "Times are shown in Europe/Rome." in content
