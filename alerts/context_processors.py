@@ -1,6 +1,7 @@
 """The banner of open mass-deletion alerts, on every page, for administrators."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from .selectors import open_alerts
 
@@ -12,7 +13,8 @@ def alert_banners(request):
     banners = [
         {
             "level": "danger",
-            "text": f"Mass deletion: {alert.summary} since {alert.started_at:%H:%M} UTC.",
+            "text": f"Mass deletion: {alert.summary} since "
+            f"{timezone.localtime(alert.started_at, membership.account.tzinfo):%d %b %H:%M}.",
             "link": reverse("alerts:detail", args=[alert.pk]),
             "link_text": "See what happened and undo it",
         }

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.actors import Source
 from crm.registry import entity
@@ -52,12 +53,20 @@ def on_deletions(notice: DeletionNotice) -> None:
         logger.exception("Mass-deletion detection failed for account %s", notice.account_id)
 
 
+# Tallies older than this are pruned (the longest window a rule may set is a day).
+TALLY_KEPT = timedelta(days=2)
+
+
 def detect(notice: DeletionNotice) -> list[Alert]:
     key = actor_key(notice)
     path = path_of(notice)
     alerts: list[Alert] = []
     with transaction.atomic():
         rules = rules_for(notice.account_id, lock=True)  # one detector per account at a time
+        # Uses index: tally_actor_window (account, actor_key, at): this actor's old rows.
+        DeletionTally.objects.filter(
+            account_id=notice.account_id, actor_key=key, at__lt=notice.occurred_at - TALLY_KEPT
+        ).delete()
         DeletionTally.objects.bulk_create(
             [
                 DeletionTally(
@@ -76,52 +85,74 @@ def detect(notice: DeletionNotice) -> list[Alert]:
             ]
         )
         if rules.burst_enabled:
-            alert = _actor_rule(rules, notice, key)
+            alert = _actor_rule(rules, notice, key, path)
             if alert:
                 alerts.append(alert)
         if rules.share_enabled:
-            for entity_type in notice.counts:
-                alert = _share_rule(rules, notice, entity_type)
+            for entity_type, count in notice.counts.items():
+                if not count:
+                    continue
+                alert = _share_rule(rules, notice, entity_type, path)
                 if alert:
                     alerts.append(alert)
     return alerts
 
 
-def _actor_rule(rules: AlertRules, notice: DeletionNotice, key: str) -> Alert | None:
+def _actor_rule(rules: AlertRules, notice: DeletionNotice, key: str, path: str) -> Alert | None:
     window = timedelta(minutes=rules.burst_minutes)
     since = notice.occurred_at - window
-    tallies = DeletionTally.objects.filter(account_id=notice.account_id, actor_key=key)
+    burst = _burst_under_way(notice, Alert.Kind.ACTOR, key, window)
+    if burst is not None:
+        # The burst goes on: the same alert grows by this operation.
+        return _grow(burst, notice, path, dict(notice.counts))
     # Uses index: tally_actor_window (account, actor_key, at).
-    in_window = tallies.filter(at__gt=since).aggregate(n=Sum("count"))["n"] or 0
-    burst = _burst_under_way(notice.account_id, Alert.Kind.ACTOR, key, since)
-    if burst is None and in_window < rules.burst_count:
+    in_window = DeletionTally.objects.filter(
+        account_id=notice.account_id, actor_key=key, at__gt=since, at__lte=notice.occurred_at
+    )
+    if (in_window.aggregate(n=Sum("count"))["n"] or 0) < rules.burst_count:
         return None
-    start = burst.started_at if burst else tallies.filter(at__gt=since).order_by("at").first().at
-    return _open_or_update(
-        notice, Alert.Kind.ACTOR, key, burst, tallies.filter(at__gte=start), start
-    )
+    return _open(notice, Alert.Kind.ACTOR, key, in_window)
 
 
-def _share_rule(rules: AlertRules, notice: DeletionNotice, entity_type: str) -> Alert | None:
+def _share_rule(
+    rules: AlertRules, notice: DeletionNotice, entity_type: str, path: str
+) -> Alert | None:
     since = notice.occurred_at - SHARE_WINDOW
-    tallies = DeletionTally.objects.filter(account_id=notice.account_id, entity_type=entity_type)
-    # Uses index: tally_type_window (account, entity_type, at).
-    deleted = tallies.filter(at__gt=since).aggregate(n=Sum("count"))["n"] or 0
-    burst = _burst_under_way(notice.account_id, Alert.Kind.SHARE, entity_type, since)
-    if burst is None and _actor_alert_covers(notice.account_id, entity_type, since):
+    burst = _burst_under_way(notice, Alert.Kind.SHARE, entity_type, SHARE_WINDOW)
+    if burst is not None:
+        return _grow(burst, notice, path, {entity_type: notice.counts[entity_type]})
+    if _actor_alert_covers(notice.account_id, entity_type, since):
         return None  # one alert per burst: the actor's alert tells it already
-    if burst is None:
-        # Cheap test first: the share cannot be crossed below this many deletions.
-        if deleted * 100 < rules.share_percent * rules.share_min_records:
-            return None
-        remaining = entity(entity_type).model.objects.filter(account_id=notice.account_id).count()
-        before = remaining + deleted
-        if before < rules.share_min_records or deleted * 100 <= rules.share_percent * before:
-            return None
-    start = burst.started_at if burst else tallies.filter(at__gt=since).order_by("at").first().at
-    return _open_or_update(
-        notice, Alert.Kind.SHARE, entity_type, burst, tallies.filter(at__gte=start), start
+    # Uses index: tally_type_window (account, entity_type, at).
+    in_window = DeletionTally.objects.filter(
+        account_id=notice.account_id,
+        entity_type=entity_type,
+        at__gt=since,
+        at__lte=notice.occurred_at,
     )
+    deleted = in_window.aggregate(n=Sum("count"))["n"] or 0
+    # Cheap test first: the share cannot be crossed below this many deletions.
+    if deleted * 100 <= rules.share_percent * rules.share_min_records:
+        return None
+    # Crossed when the type had at least share_min_records records before the
+    # deletions (remaining + deleted) and deleted > P% of them, that is when
+    # remaining < deleted * (100 - P) / P. Counting the remaining records up to
+    # that bound is enough: the count costs at most a few times the deletions,
+    # never the whole table.
+    p = rules.share_percent
+    at_most = max(rules.share_min_records - deleted, -(-deleted * (100 - p) // p)) + 1
+    remaining = _count_up_to(notice.account_id, entity_type, at_most)
+    before = remaining + deleted
+    if before < rules.share_min_records or deleted * 100 <= p * before:
+        return None
+    return _open(notice, Alert.Kind.SHARE, entity_type, in_window)
+
+
+def _count_up_to(account_id: int, entity_type: str, limit: int) -> int:
+    """How many records of the type the account has now, counted up to `limit`."""
+    model = entity(entity_type).model
+    # Uses index: the table's (account_id, …) index; reads at most `limit` entries.
+    return len(model.objects.filter(account_id=account_id).values_list("pk", flat=True)[:limit])
 
 
 def _actor_alert_covers(account_id: int, entity_type: str, since) -> bool:
@@ -133,46 +164,73 @@ def _actor_alert_covers(account_id: int, entity_type: str, since) -> bool:
     )
 
 
-def _burst_under_way(account_id: int, kind: str, key: str, since) -> Alert | None:
-    """The alert of a burst that is still going on (its last deletion inside the window)."""
+def _burst_under_way(notice: DeletionNotice, kind: str, key: str, window) -> Alert | None:
+    """The alert of a burst that this deletion continues: its deletions reach to
+    within `window` of this one (a backdated deletion, from the demo's seed, is
+    never taken into a later burst).
+
+    Uses index: alert_burst (account, kind, burst_key, -last_at)."""
     return (
         Alert.objects.select_for_update()
-        .filter(account_id=account_id, kind=kind, burst_key=key, last_at__gt=since)
+        .filter(
+            account_id=notice.account_id,
+            kind=kind,
+            burst_key=key,
+            last_at__gt=notice.occurred_at - window,
+            started_at__lt=notice.occurred_at + window,
+        )
         .order_by("-last_at")
         .first()
     )
 
 
-def _open_or_update(notice, kind, key, alert, tallies, start) -> Alert:
+def _open(notice: DeletionNotice, kind: str, key: str, tallies) -> Alert:
+    """A new alert from the tallies of the window in which the rule was crossed."""
     counts: Counter = Counter()
     paths: Counter = Counter()
     actors: list[str] = []
-    last = start
-    for tally in tallies.order_by("at"):
+    ordered = list(tallies.order_by("at", "id"))
+    for tally in ordered:
         counts[tally.entity_type] += tally.count
         paths[tally.path] += tally.count
         if tally.actor_name not in actors:
             actors.append(tally.actor_name)
-        last = max(last, tally.at)
-    if alert is None:
-        alert = Alert(
-            account_id=notice.account_id,
-            kind=kind,
-            burst_key=key,
-            actor_id=notice.actor.user_id if kind == Alert.Kind.ACTOR else None,
-            actor_name=notice.actor.name if kind == Alert.Kind.ACTOR else ", ".join(actors),
-            started_at=start,
-        )
-        created = True
-    else:
-        created = False
-    alert.counts = dict(counts)
-    alert.paths = dict(paths)
-    alert.actors = actors
-    alert.last_at = last
     if kind == Alert.Kind.SHARE:
-        alert.actor_name = ", ".join(actors)
-    alert.save()
-    if created:
-        alert_opened(alert)
+        counts = Counter({key: counts[key]})
+    now = timezone.now()
+    alert = Alert.objects.create(
+        account_id=notice.account_id,
+        kind=kind,
+        burst_key=key,
+        actor_id=notice.actor.user_id if kind == Alert.Kind.ACTOR else None,
+        actor_name=notice.actor.name if kind == Alert.Kind.ACTOR else ", ".join(actors),
+        actors=actors,
+        counts=dict(counts),
+        paths=dict(paths),
+        started_at=ordered[0].at,
+        last_at=max(t.at for t in ordered),
+        created_at=now,
+        updated_at=now,
+    )
+    alert_opened(alert)
+    return alert
+
+
+def _grow(alert: Alert, notice: DeletionNotice, path: str, counts: dict[str, int]) -> Alert:
+    """Add one operation's deletions to the alert of the burst under way."""
+    added = sum(counts.values())
+    alert.counts = {t: alert.counts.get(t, 0) + counts.get(t, 0) for t in {*alert.counts, *counts}}
+    alert.paths = {**alert.paths, path: alert.paths.get(path, 0) + added}
+    if notice.actor.name not in alert.actors:
+        alert.actors = [*alert.actors, notice.actor.name]
+        if alert.kind == Alert.Kind.SHARE:
+            alert.actor_name = ", ".join(alert.actors)
+    alert.started_at = min(alert.started_at, notice.occurred_at)
+    alert.last_at = max(alert.last_at, notice.occurred_at)
+    alert.updated_at = timezone.now()
+    alert.save(
+        update_fields=[
+            "counts", "paths", "actors", "actor_name", "started_at", "last_at", "updated_at"
+        ]
+    )  # fmt: skip
     return alert

@@ -5,9 +5,7 @@ first, all or nothing)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,8 +19,9 @@ from accounts.capabilities import Capability, require_capability
 from accounts.models import Account, Membership, Role
 from crm_history.models import Action
 from crm_history.recorder import EventDraft, new_operation, record_events
-from recovery_portal.errors import Conflict, NotFound
+from recovery_portal.errors import Conflict
 
+from . import selectors
 from .models import Alert, AlertRules
 
 RULE_FIELDS = (
@@ -100,9 +99,12 @@ def alert_opened(alert: Alert) -> None:
     recipients = _admin_emails(alert.account_id)
     link = f"{settings.SITE_URL.rstrip('/')}{reverse('alerts:detail', args=[alert.pk])}"
     subject = f"Mass deletion in {alert.account.name}: {alert.summary}"
+    tz = alert.account.tzinfo
+    start = timezone.localtime(alert.started_at, tz)
+    end = timezone.localtime(alert.last_at, tz)
     body = (
-        f"{alert.summary} between {alert.started_at:%Y-%m-%d %H:%M} and "
-        f"{alert.last_at:%H:%M} UTC, by {', '.join(alert.paths) or 'unknown path'}.\n\n"
+        f"{alert.summary} between {start:%Y-%m-%d %H:%M} and {end:%H:%M} "
+        f"({alert.account.timezone}), by {', '.join(alert.paths) or 'unknown path'}.\n\n"
         "You can suspend this person's deletions and bring everything back in one action:\n"
         f"{link}\n"
     )
@@ -171,27 +173,9 @@ def lift_suspension(*, alert: Alert, actor) -> Membership:
 
 # --- Undo ------------------------------------------------------------------------
 
-
-def burst_entries(alert: Alert):
-    """The burst's deletions still in the recycle bin (not back, not expired)."""
-    from crm.recycle_bin import bin_entries
-
-    admin = Membership.objects.filter(account_id=alert.account_id, role=Role.ADMIN).first()
-    if admin is None:
-        raise NotFound("This account has no administrator.")
-    kwargs = {
-        "deleted_after": alert.started_at,
-        "deleted_before": alert.last_at + timedelta(microseconds=1),
-    }
-    if alert.kind == Alert.Kind.ACTOR:
-        if alert.actor_id is not None:
-            kwargs["deleted_by"] = alert.actor_id
-    else:
-        kwargs["entity_type"] = alert.burst_key
-    entries = bin_entries(alert.account, viewer_membership=admin, **kwargs)
-    if alert.kind == Alert.Kind.ACTOR and alert.actor_id is None:
-        entries = entries.filter(actor_name=alert.actor_name)
-    return entries
+# Records handed to the recycle bin's loader at a time: bounds the memory of an
+# undo of any size; the chunks share one transaction and one operation.
+UNDO_CHUNK = 10_000
 
 
 @dataclass
@@ -204,59 +188,97 @@ class UndoPreview:
     reason: str = ""
 
 
-def undo_preview(*, alert: Alert) -> UndoPreview:
+def _taken_sentences(alert: Alert) -> list[str]:
     from crm.registry import entity
 
-    entries = burst_entries(alert)
-    counts = Counter(entries.values_list("entity_type", flat=True))
+    n, shown = selectors.taken_ids(alert)
+    sentences = [
+        f"{entity(e.entity_type).label.capitalize()} “{e.title}” (#{e.entity_id}): "
+        "its id is now used by another record"
+        for e in shown
+    ]
+    if n > len(shown):
+        sentences.append(f"and {n - len(shown)} more")
+    return sentences
+
+
+def undo_preview(*, alert: Alert) -> UndoPreview:
+    """What an undo would bring back, counted before confirming, and whether it can."""
+    counts = selectors.burst_counts(alert)
     total = sum(counts.values())
-    conflicts = []
-    by_type: dict[str, list[int]] = {}
-    for entity_type, entity_id in entries.values_list("entity_type", "entity_id"):
-        by_type.setdefault(entity_type, []).append(entity_id)
-    for entity_type, ids in by_type.items():
-        taken = (
-            entity(entity_type).model.objects.filter(pk__in=ids).values_list("pk", flat=True)[:5]
-        )
-        conflicts.extend(f"{entity(entity_type).label} #{i} (its id is taken now)" for i in taken)
-    preview = UndoPreview(
-        counts=dict(counts), total=total, already_back=max(0, alert.total - total)
-    )
-    preview.conflicts = conflicts
+    preview = UndoPreview(counts=counts, total=total, already_back=max(0, alert.total - total))
+    preview.conflicts = _taken_sentences(alert) if total else []
     if alert.undone_at is not None:
         preview.allowed, preview.reason = False, "This burst has been undone already."
     elif total == 0:
         preview.allowed, preview.reason = False, "Nothing of this burst is left in the recycle bin."
-    elif conflicts:
+    elif preview.conflicts:
         preview.allowed = False
-        preview.reason = "Some records cannot come back: " + "; ".join(conflicts) + "."
+        preview.reason = (
+            "Nothing can be brought back, because some records cannot come back: "
+            + "; ".join(preview.conflicts)
+            + "."
+        )
     return preview
 
 
 def undo_burst(*, alert: Alert, actor):
-    """Bring back everything of the burst in one action, all or nothing. It is the
-    recycle bin's restore, so the plans that have the bin have it (R3)."""
-    from crm.recycle_bin import restore_records
+    """Bring back everything of the burst in one action: original ids, fields,
+    custom field values and links, parents first, all or nothing. It is the
+    recycle bin's restore (its loader, `restore_records`), so the plans that
+    have the bin have it (R3: commercial plans and the demo)."""
+    from crm.recycle_bin import RestoreResult, bin_entity_types, restore_records
+    from crm.registry import SCHEMA_VERSION
 
-    require_capability(alert.account, Capability.HISTORY)
+    require_capability(alert.account, Capability.HISTORY)  # R3: as the recycle bin
+    operation = new_operation()
+    who = Actor.for_user(actor, Source.RECYCLE_BIN)
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        alert = Alert.objects.select_for_update().select_related("account").get(pk=alert.pk)
         if alert.undone_at is not None:
             raise Conflict("This burst has been undone already.")
-        groups: dict[str, list[dict]] = {}
-        for entity_type, data in (
-            burst_entries(alert).values_list("entity_type", "data").iterator(chunk_size=5000)
-        ):
-            groups.setdefault(entity_type, []).append(data)
-        if not groups:
+        conflicts = _taken_sentences(alert)
+        if conflicts:
+            raise Conflict(
+                "Nothing was restored: some records cannot come back: " + "; ".join(conflicts) + "."
+            )
+        result = RestoreResult(operation=operation)
+        deletions = selectors.burst_deletions(alert)
+
+        def load(et, records):
+            part = restore_records(
+                account=alert.account,
+                entity_type_records={et.entity_type: records},
+                actor=who,
+                operation=operation,
+            )
+            result.records.extend(part.records)
+            result.unlinked.extend(part.unlinked)
+
+        for et in bin_entity_types():  # parents first: a later chunk's links find them
+            chunk: list[dict] = []
+            rows = (
+                deletions.filter(entity_type=et.entity_type)
+                .order_by("entity_id")
+                .values_list("entity_id", "title", "data", "schema_version")
+                .iterator(chunk_size=2000)
+            )
+            for entity_id, title, data, version in rows:
+                if data is None or version > SCHEMA_VERSION:
+                    raise Conflict(
+                        f"Nothing was restored: the deletion of {title} (#{entity_id}) "
+                        "does not hold a record this version can read."
+                    )
+                chunk.append(data)
+                if len(chunk) == UNDO_CHUNK:
+                    load(et, chunk)
+                    chunk = []
+            if chunk:
+                load(et, chunk)
+        if not result.records:
             raise Conflict("Nothing of this burst is left in the recycle bin.")
-        result = restore_records(
-            account=alert.account,
-            entity_type_records=groups,
-            actor=Actor.for_user(actor, Source.RECYCLE_BIN),
-        )
         alert.undone_at = timezone.now()
         alert.undone_by = actor
-        alert.undo_operation = result.operation
+        alert.undo_operation = operation
         alert.save(update_fields=["undone_at", "undone_by", "undo_operation"])
     return result

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
 
@@ -50,11 +51,14 @@ class AlertDetailView(AlertsMixin, View):
         bin_allowed = plan_allows(self.account, Capability.HISTORY)
         report_link = None
         if not bin_allowed:
+            # R11: the report form reads its time in the account's zone.
+            start = timezone.localtime(alert.started_at, self.account.tzinfo)
+            end = timezone.localtime(alert.last_at, self.account.tzinfo)
             params = {
-                "deleted_at": alert.started_at.strftime("%Y-%m-%dT%H:%M"),
+                "deleted_at": start.strftime("%Y-%m-%dT%H:%M"),
                 "person": alert.actor_name,
                 "description": f"Mass deletion: {alert.summary} "
-                f"({alert.started_at:%Y-%m-%d %H:%M}–{alert.last_at:%H:%M} UTC).",
+                f"({start:%Y-%m-%d %H:%M}–{end:%H:%M}, {self.account.timezone}).",
             }
             report_link = f"{reverse('restore_requests:report')}?{urlencode(params)}"
         return render(
