@@ -10,7 +10,14 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from accounts.permissions import AccountMixin, IsAccountAdmin, IsAccountMember, IsHelpdesk
+from accounts.capabilities import Capability
+from accounts.permissions import (
+    AccountMixin,
+    IsAccountAdmin,
+    IsAccountMember,
+    IsHelpdesk,
+    PlanAllows,
+)
 from accounts.timezones import parse_local
 from recovery_portal.api import ErrorSerializer, KeysetPagination
 from recovery_portal.errors import Invalid, NotFound
@@ -69,6 +76,14 @@ class RequestListView(AdminRequestMixin, GenericAPIView):
     keyset_ordering = ("-filed_at", "-id")
     keyset_scope = "restore-requests"
     serializer_class = RestoreRequestListSerializer
+    required_capability = Capability.RESTORE
+
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        if self.request.method == "POST":
+            # R17: the plan is checked before the input (403 plan_upgrade_required).
+            permissions.append(PlanAllows())
+        return permissions
 
     def get_queryset(self):
         return selectors.requests_of(self.account)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
+from django.forms.fields import BaseTemporalField
 from django.utils import timezone
 
 from accounts.timezones import local_to_utc
@@ -50,7 +51,7 @@ class LocalDateTimeField(forms.DateTimeField):
             return None
         if isinstance(value, datetime):
             return value
-        return forms.BaseTemporalField.to_python(self, value)
+        return BaseTemporalField.to_python(self, value)
 
 
 class AccountTimeForm(forms.Form):

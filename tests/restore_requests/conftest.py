@@ -9,9 +9,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.actors import Actor, Source
 from accounts.services import helpdesk_user_create
 from backups.models import Snapshot
 from backups.restore_models import RestoreRun
+from crm import services as crm_services
 from restore_requests import services
 from restore_requests.models import (
     Candidate,
@@ -128,3 +130,38 @@ def picture(request) -> dict:
         "runs": list(RestoreRun.objects.filter(account_id=request.account_id).values()),
         "reports": list(DeletionReport.objects.values()),
     }
+
+
+DEFAULT_VALUES = {
+    "company": {"title": "Acme Srl"},
+    "contact": {"name": "Mario", "last_name": "Rossi"},
+    "lead": {"title": "Website enquiry"},
+    "deal": {"title": "Annual licence"},
+    "product": {"name": "Licence", "price": "100.00"},
+}
+
+
+def seed_deleted(account, entity_type: str, n: int, *, at, by=None) -> list[int]:
+    """`n` records of `entity_type` created an hour before `at`, then deleted
+    together at `at` (one bulk delete, one History event each), through the services."""
+    actor = Actor.for_user(by, Source.PAGE) if by else Actor.system(source=Source.COMMAND)
+    ids = []
+    for i in range(n):
+        if entity_type == "custom_field":
+            values = {"entity_type": "contact", "code": f"UF_CRM_F{i}", "label": f"Field {i}"}
+        else:
+            values = dict(DEFAULT_VALUES[entity_type])
+        if entity_type == "contact":
+            values["name"] = f"Person {i}"
+        obj = crm_services.record_create(
+            account=account,
+            entity_type=entity_type,
+            values=values,
+            actor=actor,
+            now=at - timedelta(hours=1),
+        )
+        ids.append(obj.pk)
+    crm_services.records_bulk_delete(
+        account=account, entity_type=entity_type, ids=ids, actor=actor, now=at
+    )
+    return ids
