@@ -62,7 +62,10 @@ class BinFilterForm(forms.Form):
     entity_type = forms.ChoiceField(required=False, label="Type")
     title = forms.CharField(required=False, max_length=255, label="Title contains")
     deleted_by = MemberChoiceField(
-        queryset=get_user_model().objects.none(), required=False, label="Deleted by"
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label="Deleted by",
+        empty_label="Anyone",
     )
     deleted_after = PeriodField(label="Deleted from")
     deleted_before = PeriodField(label="Deleted until", end_of_day=True)

@@ -348,3 +348,27 @@ def test_a_new_member_sees_nothing_of_others_but_admins_see_all(acme, alice, bob
     made_and_deleted(acme, "contact", by=bob)
     assert list(recycle_bin.bin_entries(acme, viewer_membership=carol.membership)) == []
     assert len(recycle_bin.bin_entries(acme, viewer_membership=alice.membership)) == 1
+
+
+def test_restore_records_loads_parents_first_whatever_the_order_given(acme, alice):
+    company = make(acme, "company", actor=actor_for(alice), title="First Srl")
+    contact = make(acme, "contact", actor=actor_for(alice), company_id=company.pk)
+    records = [
+        ("contact", [to_record(entity("contact"), contact)]),
+        ("company", [to_record(entity("company"), company)]),
+    ]
+    services.record_delete(
+        account=acme, entity_type="contact", record_id=contact.pk, actor=actor_for(alice)
+    )
+    services.record_delete(
+        account=acme, entity_type="company", record_id=company.pk, actor=actor_for(alice)
+    )
+
+    result = recycle_bin.restore_records(
+        account=acme, entity_type_records=records, actor=_bin_actor(alice)
+    )
+
+    assert [r.entity_type for r in result.records] == ["company", "contact"]
+    restores = Event.objects.filter(operation=result.operation).order_by("id")
+    assert [e.entity_type for e in restores] == ["company", "contact"]
+    assert Contact.objects.get(pk=contact.pk).company_id == company.pk
