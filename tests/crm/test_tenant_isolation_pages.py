@@ -4,6 +4,8 @@ never changed or deleted; a form cannot link to another account's record."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from crm_history.models import Event
@@ -11,6 +13,13 @@ from crm_history.models import Event
 from .conftest import ENTITY_TYPES, SLUGS, THEIR_TITLE, count, form_data, row
 
 pytestmark = pytest.mark.django_db
+
+
+def _select(response, name: str) -> str:
+    """The HTML of the form's drop-down `name`."""
+    match = re.search(rf'<select name="{name}".*?</select>', response.content.decode(), re.S)
+    assert match, f"no drop-down {name}"
+    return match.group(0)
 
 
 def _assert_404_page(response):
@@ -28,12 +37,12 @@ def test_the_list_and_its_search_never_show_another_accounts_record(
     listed = client.get(f"/crm/{SLUGS[entity_type]}/")
     assert listed.status_code == 200
     assert THEIR_TITLE[entity_type] not in listed.content.decode()
-    assert f'value="{ours[entity_type].pk}"' in listed.content.decode()  # our row's checkbox
+    assert f'name="ids" value="{ours[entity_type].pk}"' in listed.content.decode()  # our row
     searched = client.get(f"/crm/{SLUGS[entity_type]}/", {"q": THEIR_TITLE[entity_type]})
     content = searched.content.decode()
     assert "<tbody>" not in content  # no rows: the empty state says why
     assert "match these filters" in content
-    assert f'value="{theirs[entity_type].pk}"' not in content
+    assert f'name="ids" value="{theirs[entity_type].pk}"' not in content
 
 
 @pytest.mark.parametrize("entity_type", ENTITY_TYPES)
@@ -109,12 +118,33 @@ def test_a_form_cannot_link_to_another_accounts_record(
 def test_the_link_drop_downs_offer_only_the_callers_records(
     page, bob, ours, theirs, entity_type, field
 ):
-    content = page(bob).get(f"/crm/{SLUGS[entity_type]}/new/").content.decode()
-    assert f'<option value="{ours[field].pk}"' in content
-    assert THEIR_TITLE[field] not in content
+    options = _select(page(bob).get(f"/crm/{SLUGS[entity_type]}/new/"), field)
+    assert f'<option value="{ours[field].pk}"' in options
+    assert f'<option value="{theirs[field].pk}"' not in options
+    assert THEIR_TITLE[field] not in options
 
 
 def test_the_responsible_person_drop_down_offers_only_members(page, bob, alice, charlie):
-    content = page(bob).get("/crm/contacts/new/").content.decode()
-    assert f'<option value="{alice.pk}"' in content
-    assert f'<option value="{charlie.pk}"' not in content
+    options = _select(page(bob).get("/crm/contacts/new/"), "assigned_by")
+    assert f'<option value="{alice.pk}"' in options
+    assert f'<option value="{charlie.pk}"' not in options
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "field", "target"),
+    [
+        ("contact", "company", "company"),
+        ("deal", "company", "company"),
+        ("deal", "contact", "contact"),
+    ],
+)
+def test_an_edit_cannot_link_to_another_accounts_record(
+    page, acme, bob, ours, theirs, entity_type, field, target
+):
+    mine = ours[entity_type]
+    before = row(mine)
+    data = form_data(acme, entity_type, **{field: theirs[target].pk})
+    response = page(bob).post(f"/crm/{SLUGS[entity_type]}/{mine.pk}/edit/", data)
+    assert response.status_code == 400
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert row(mine) == before
