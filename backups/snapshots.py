@@ -181,6 +181,8 @@ def take_snapshot(
     other) or "safety" (a restore's snapshot of the state before it; any
     number). Must be called outside any transaction. On failure the snapshot
     is marked failed, its files are removed, and the error is raised again.
+    `progress(entity_type, done, total)` is called after each file, inside the
+    snapshot's transaction: write progress to the cache, not to the database.
     """
     if kind not in Snapshot.Kind.values:
         raise ValueError(f"Unknown snapshot kind {kind!r}")
