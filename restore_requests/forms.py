@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django import forms
 from django.forms.fields import BaseTemporalField
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.timezones import local_to_utc
 from recovery_portal.errors import DomainError
@@ -139,7 +139,7 @@ class ConfirmForm(forms.Form):
         self.fields["snapshot"].choices = [
             (
                 c.snapshot_id,
-                f"{timezone.localtime(c.snapshot.taken_at, tz):%Y-%m-%d %H:%M}"
+                formats.date_format(timezone.localtime(c.snapshot.taken_at, tz), "DATETIME_FORMAT")
                 + (" (recommended)" if c.recommended else ""),
             )
             for c in candidates
@@ -166,7 +166,8 @@ class ProposeForm(forms.Form):
     def __init__(self, *args, snapshots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["snapshots"].choices = [
-            (s.id, f"{timezone.localtime(s.taken_at):%Y-%m-%d %H:%M}") for s in snapshots
+            (s.id, formats.date_format(timezone.localtime(s.taken_at), "DATETIME_FORMAT"))
+            for s in snapshots
         ]
 
 

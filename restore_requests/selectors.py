@@ -65,6 +65,20 @@ class DeletionsAround:
     last_at: datetime | None = None
 
     @property
+    def counted(self) -> list[str]:
+        """ "12 contacts", "1 company": the counts per entity type, for a sentence."""
+        from crm.registry import entity
+
+        out = []
+        for entity_type, n in self.by_type.items():
+            try:
+                et = entity(entity_type)
+                out.append(f"{n} {et.label if n == 1 else et.label_plural}")
+            except KeyError:  # a type the registry no longer knows
+                out.append(f"{n} {entity_type}")
+        return out
+
+    @property
     def few(self) -> bool:
         """R8: few enough that a restore is impractical; re-enter them or use the bin."""
         return self.total < settings.RESTORE_FEW_RECORDS_THRESHOLD
