@@ -67,6 +67,8 @@ class BinFilterForm(forms.Form):
         label="Deleted by",
         empty_label="Anyone",
     )
+    # R8: the restore request form links here with the period of the loss
+    # (?deleted_after=YYYY-MM-DD&deleted_before=YYYY-MM-DD, both days included).
     deleted_after = PeriodField(label="Deleted from")
     deleted_before = PeriodField(label="Deleted until", end_of_day=True)
     operation = forms.UUIDField(

@@ -226,3 +226,10 @@ def test_the_page_pages_older_and_refuses_a_tampered_cursor(acme, alice, page):
     tampered = client.get(LIST, {"cursor": "x"})
     assert tampered.status_code == 400
     assert "The cursor is not valid" in tampered.content.decode()
+
+
+def test_restore_with_nothing_selected_asks_to_select_first(acme, alice, page):
+    before = fingerprint()
+    done = page(alice).post(RESTORE, {"next": LIST}, follow=True)
+    assert "Select the records to restore first." in messages_of(done)
+    assert fingerprint() == before
