@@ -179,6 +179,14 @@ class BinUnlinkedSerializer(serializers.Serializer):
     target_id = serializers.IntegerField(help_text="The linked record, which does not exist now.")
 
 
+class BinRelinkedSerializer(serializers.Serializer):
+    entity_type = serializers.CharField()
+    id = serializers.IntegerField()
+    field = serializers.CharField(help_text="The link set again, e.g. company_id.")
+    target_type = serializers.CharField()
+    target_id = serializers.IntegerField(help_text="The restored record it points at again.")
+
+
 class BinRestoreOutput(serializers.Serializer):
     operation = serializers.UUIDField(help_text="The restore's operation in the History.")
     restored = serializers.DictField(
@@ -186,6 +194,10 @@ class BinRestoreOutput(serializers.Serializer):
     )
     records = BinRestoredRecordSerializer(many=True, help_text="Parents first.")
     unlinked = BinUnlinkedSerializer(many=True, help_text="Records that came back without a link.")
+    relinked = BinRelinkedSerializer(
+        many=True,
+        help_text="Records the deletion had unlinked from a restored one, linked to it again.",
+    )
 
 
 def restore_payload(result: recycle_bin.RestoreResult) -> dict:
@@ -210,6 +222,16 @@ def restore_payload(result: recycle_bin.RestoreResult) -> dict:
                 "target_id": u.target_id,
             }
             for u in result.unlinked
+        ],
+        "relinked": [
+            {
+                "entity_type": r.entity_type,
+                "id": r.id,
+                "field": r.field,
+                "target_type": r.target_type,
+                "target_id": r.target_id,
+            }
+            for r in result.relinked
         ],
     }
 

@@ -81,6 +81,16 @@ def restored_sentence(result: recycle_bin.RestoreResult) -> str:
     return f"Restored {', '.join(parts)}, with their ids."
 
 
+def relinked_sentence(result: recycle_bin.RestoreResult) -> str:
+    n = len(result.relinked)
+    shown = [
+        f"{entity(r.entity_type).label} “{r.title}” to its {entity(r.target_type).label}"
+        for r in result.relinked[:3]
+    ]
+    more = f" and {n - 3:,} more" if n > 3 else ""
+    return f"Linked again as before the deletion: {', '.join(shown)}{more}."
+
+
 def unlinked_sentence(result: recycle_bin.RestoreResult) -> str:
     shown = [u.sentence() for u in result.unlinked[:5]]
     more = len(result.unlinked) - 5
@@ -199,6 +209,8 @@ class BinRestoreView(MemberRequiredMixin, View):
             messages.error(request, exc.detail)
             return redirect(back)
         messages.success(request, restored_sentence(result))
+        if result.relinked:
+            messages.info(request, relinked_sentence(result))
         if result.unlinked:
             messages.warning(request, unlinked_sentence(result))
         return redirect(back)

@@ -53,7 +53,14 @@ from .records import (
     title_sql,
     to_record,
 )
-from .registry import SCHEMA_VERSION, EntityType, entity, entity_types, module_entities
+from .registry import (
+    SCHEMA_VERSION,
+    EntityType,
+    children_of,
+    entity,
+    entity_types,
+    module_entities,
+)
 
 BIN_MODULE = "crm"
 # One request restores at most this many records (a bulk delete takes 10,000 at
@@ -343,11 +350,25 @@ class Unlinked:
         )
 
 
+@dataclass(frozen=True)
+class Relinked:
+    """A record that the deletion had unlinked from a restored record (a contact
+    of a deleted company), linked to it again."""
+
+    entity_type: str
+    id: int
+    title: str
+    field: str
+    target_type: str
+    target_id: int
+
+
 @dataclass
 class RestoreResult:
     operation: uuid.UUID
     records: list[RestoredRecord] = field(default_factory=list)  # parents first
     unlinked: list[Unlinked] = field(default_factory=list)
+    relinked: list[Relinked] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -613,12 +634,101 @@ def _insert_row_by_row(account, et, rows, actor, operation, now) -> list[Restore
     return restored
 
 
+def _relink_children(
+    account: Account,
+    restored: list[RestoredRecord],
+    operations: set[uuid.UUID],
+    actor: Actor,
+    operation: uuid.UUID,
+    now: datetime,
+) -> list[Relinked]:
+    """Link again the records that the deletions `operations` unlinked from the
+    restored records, where that link is still empty and was not set since.
+
+    The unlinks are the deletion's own update events (`{field: [parent, null]}`,
+    written by the services in the delete's operation). Uses index:
+    event_operation (account, operation) for them; event_record for "set
+    since". One query per (child type, link), not per record.
+    """
+    restored_ids: dict[str, set[int]] = defaultdict(set)
+    for record in restored:
+        restored_ids[record.entity_type].add(record.id)
+    relinked: list[Relinked] = []
+    for parent_type, parent_ids in restored_ids.items():
+        for child, link in children_of(parent_type):
+            unlinks: dict[int, tuple[int, datetime, int]] = {}  # child id -> parent, at, event
+            rows = Event.objects.filter(
+                account=account,
+                operation__in=operations,
+                action=Action.UPDATE,
+                entity_type=child.entity_type,
+            ).values_list("id", "entity_id", "occurred_at", "changes")
+            for event_id, child_id, at, changes in rows:
+                change = (changes or {}).get(link.field)
+                if (
+                    isinstance(change, list)
+                    and len(change) == 2
+                    and change[1] is None
+                    and change[0] in parent_ids
+                ):
+                    unlinks[child_id] = (change[0], at, event_id)
+            if not unlinks:
+                continue
+            # Set since (by a person, an import, another restore): left as it is.
+            since = Event.objects.filter(
+                account=account,
+                entity_type=child.entity_type,
+                entity_id__in=sorted(unlinks),
+                changes__has_key=link.field,
+            ).values_list("id", "entity_id", "occurred_at")
+            for event_id, child_id, at in since:
+                _, unlinked_at, unlink_id = unlinks.get(child_id, (None, None, None))
+                if unlink_id is not None and (at, event_id) > (unlinked_at, unlink_id):
+                    del unlinks[child_id]
+            children = list(
+                child.model.objects.select_for_update()
+                .filter(account=account, pk__in=sorted(unlinks), **{link.field: None})
+                .order_by("pk")
+            )
+            if not children:
+                continue
+            drafts = []
+            for obj in children:
+                parent_id = unlinks[obj.pk][0]
+                setattr(obj, link.field, parent_id)
+                obj.updated_at = now
+                title = title_of(child, to_record(child, obj))
+                drafts.append(
+                    EventDraft(
+                        entity_type=child.entity_type,
+                        entity_id=obj.pk,
+                        action=Action.UPDATE,
+                        title=title,
+                        changes={link.field: [None, parent_id]},
+                        schema_version=SCHEMA_VERSION,
+                    )
+                )
+                relinked.append(
+                    Relinked(child.entity_type, obj.pk, title, link.field, parent_type, parent_id)
+                )
+            child.model.objects.bulk_update(children, [link.field, "updated_at"], batch_size=1000)
+            record_events(
+                account_id=account.pk,
+                actor=actor,
+                operation=operation,
+                drafts=drafts,
+                occurred_at=now,
+            )
+    return relinked
+
+
 def restore_records(
     *,
     account: Account,
     entity_type_records: Mapping[str, Iterable[dict]] | Iterable[tuple[str, Iterable[dict]]],
     actor: Actor,
     operation: uuid.UUID | None = None,
+    relink_operations: Iterable[uuid.UUID] = (),
 ) -> RestoreResult:
     """Bring canonical records back with their original ids, all or nothing.
 
@@ -632,6 +742,11 @@ def restore_records(
     this request, is kept, any other is set to null and reported in
     `unlinked`; one "restore" History event per record, with the record as
     restored and `operation`.
+
+    `relink_operations`: the operations that deleted these records. A record
+    such a deletion unlinked (a contact of a deleted company) is linked to the
+    restored record again when it exists and that link is still empty, never
+    set since (`relinked`; an update event each, same `operation`).
 
     Refuses the whole request with 409 `conflict` naming the records when an id
     is taken now, and with 400 `invalid` when a record cannot be read.
@@ -649,6 +764,10 @@ def restore_records(
             insert = _insert_set_based if connection.vendor == "postgresql" else _insert_row_by_row
             for et, rows in prepared:
                 result.records.extend(insert(account, et, rows, actor, operation, now))
+            if relink_operations:
+                result.relinked = _relink_children(
+                    account, result.records, set(relink_operations), actor, operation, now
+                )
     except IntegrityError as exc:
         # A record with one of these ids was created while we restored (the
         # check above saw it free): the transaction is rolled back whole.
@@ -820,7 +939,11 @@ def restore_from_bin(
                     )
                 groups[event.entity_type].append(event.data)
             return restore_records(
-                account=account, entity_type_records=groups, actor=actor, operation=new_operation()
+                account=account,
+                entity_type_records=groups,
+                actor=actor,
+                operation=new_operation(),
+                relink_operations={event.operation for event in entries},
             )
     except IntegrityError as exc:  # a deferred constraint at commit
         raise Conflict(

@@ -145,6 +145,7 @@ def test_restore_answers_what_came_back(acme, alice, api, restore_call):
         },
     ]
     assert body["unlinked"] == []
+    assert body["relinked"] == []
     assert Deal.objects.get(pk=deal.pk).company_id == company.pk
     restores = Event.objects.filter(account=acme, action="restore")
     assert {str(e.operation) for e in restores} == {body["operation"]}
@@ -169,6 +170,25 @@ def test_restore_without_parents_reports_the_dropped_link(acme, alice, api, rest
         }
     ]
     assert Contact.objects.get(pk=contact.pk).company_id is None
+
+
+def test_restore_reports_the_records_linked_again(acme, alice, api, restore_call):
+    company = make(acme, "company", actor=actor_for(alice))
+    contact = make(acme, "contact", actor=actor_for(alice), company_id=company.pk)
+    event = delete(acme, company, by=alice)
+
+    body = restore_call(api(alice), [event.pk]).json()
+
+    assert body["relinked"] == [
+        {
+            "entity_type": "contact",
+            "id": contact.pk,
+            "field": "company_id",
+            "target_type": "company",
+            "target_id": company.pk,
+        }
+    ]
+    assert Contact.objects.get(pk=contact.pk).company_id == company.pk
 
 
 def test_restore_a_whole_bulk_deletion_by_its_operation(acme, alice, api):

@@ -233,3 +233,18 @@ def test_restore_with_nothing_selected_asks_to_select_first(acme, alice, page):
     done = page(alice).post(RESTORE, {"next": LIST}, follow=True)
     assert "Select the records to restore first." in messages_of(done)
     assert fingerprint() == before
+
+
+def test_the_message_says_which_records_were_linked_again(acme, alice, page):
+    company = make(acme, "company", actor=actor_for(alice), title="Again Spa")
+    make(acme, "contact", actor=actor_for(alice), last_name="Linked", company_id=company.pk)
+    event = delete(acme, company, by=alice)
+
+    done = page(alice).post(
+        RESTORE, {"events": [event.pk], "confirmed": "yes", "next": LIST}, follow=True
+    )
+
+    assert (
+        "Linked again as before the deletion: contact “Mario Linked” to its company."
+        in messages_of(done)
+    )

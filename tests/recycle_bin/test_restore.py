@@ -372,3 +372,44 @@ def test_restore_records_loads_parents_first_whatever_the_order_given(acme, alic
     restores = Event.objects.filter(operation=result.operation).order_by("id")
     assert [e.entity_type for e in restores] == ["company", "contact"]
     assert Contact.objects.get(pk=contact.pk).company_id == company.pk
+
+
+def test_records_the_deletion_unlinked_are_linked_again_unless_changed_since(acme, alice):
+    company = make(acme, "company", actor=actor_for(alice), title="Hub Srl")
+    other = make(acme, "company", actor=actor_for(alice), title="Elsewhere Srl")
+    kept = make(acme, "contact", actor=actor_for(alice), last_name="Kept", company_id=company.pk)
+    moved = make(acme, "contact", actor=actor_for(alice), last_name="Moved", company_id=company.pk)
+    deal = make(acme, "deal", actor=actor_for(alice), title="Hub deal", company_id=company.pk)
+    event = delete(acme, company, by=alice)
+    assert Contact.objects.get(pk=kept.pk).company_id is None
+    # Since the deletion: one contact was given another company, the other a new post.
+    services.record_update(
+        account=acme,
+        entity_type="contact",
+        record_id=moved.pk,
+        values={"company_id": other.pk},
+        actor=actor_for(alice),
+    )
+    services.record_update(
+        account=acme,
+        entity_type="contact",
+        record_id=kept.pk,
+        values={"post": "Buyer"},
+        actor=actor_for(alice),
+    )
+
+    result = _restore(acme, alice, [event])
+
+    assert Contact.objects.get(pk=kept.pk).company_id == company.pk
+    assert Deal.objects.get(pk=deal.pk).company_id == company.pk
+    assert Contact.objects.get(pk=moved.pk).company_id == other.pk
+    assert sorted((r.entity_type, r.id, r.field, r.target_id) for r in result.relinked) == [
+        ("contact", kept.pk, "company_id", company.pk),
+        ("deal", deal.pk, "company_id", company.pk),
+    ]
+    updates = Event.objects.filter(operation=result.operation, action="update")
+    assert sorted((e.entity_type, e.entity_id, e.changes["company_id"]) for e in updates) == [
+        ("contact", kept.pk, [None, company.pk]),
+        ("deal", deal.pk, [None, company.pk]),
+    ]
+    assert {e.source for e in updates} == {"recycle_bin"}
