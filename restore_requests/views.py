@@ -308,6 +308,7 @@ class RequestProgressView(RestoreContextMixin, View):
                 "status": obj.status,
                 "run": {
                     "id": run.pk,
+                    "purpose": "undo" if run is undo_run else "restore",
                     "status": run.status,
                     "status_label": run.get_status_display(),
                     "phase": run.phase,
@@ -320,16 +321,24 @@ class RequestProgressView(RestoreContextMixin, View):
         )
 
 
-class DownloadView(AdminRequiredMixin, View):
+class DownloadView(RestoreContextMixin, View):
+    """The CSV file through the page's signed link (R17: administrators of the
+    account only); an expired, altered or foreign link is a 404 saying why."""
+
     def get(self, request, token):
         try:
             pk = downloads.request_id_from(token)
             obj = selectors.request_of(self.account, pk)
             if obj is None:
-                raise NotFound()
+                raise NotFound("This download link is not valid for your account.")
             return downloads.export_response(obj)
         except NotFound as exc:
-            raise Http404(exc.detail) from exc
+            return render(
+                request,
+                "restore_requests/download_refused.html",
+                self.context(detail=exc.detail),
+                status=404,
+            )
 
 
 class ReportCreateView(RestoreContextMixin, View):

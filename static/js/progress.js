@@ -18,8 +18,11 @@
           el.querySelector(".run-phase").textContent = run.phase_label;
           el.querySelector(".run-status").textContent = run.status_label || run.status;
         });
-        if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {
-          setTimeout(function () { window.location.reload(); }, 800);
+        var ended = run.status === "completed" || run.status === "failed" || run.status === "cancelled";
+        // The request follows its run a moment later: reload once it has, to show the result.
+        var followed = run.purpose === "undo" || (data.status !== "confirmed" && data.status !== "running");
+        if (ended && followed) {
+          setTimeout(function () { window.location.reload(); }, 500);
         } else {
           setTimeout(tick, 1000);
         }

@@ -174,6 +174,7 @@ def test_confirming_queues_the_run_and_shows_a_progress_bar(page, acme, alice, h
         "status": "confirmed",
         "run": {
             "id": run.pk,
+            "purpose": "restore",
             "status": "queued",
             "status_label": "Queued",
             "phase": "queued",
