@@ -60,6 +60,7 @@ def event_list(
     if not filterset.is_valid():
         fields = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
         raise Invalid(validation_detail(fields), fields=fields)
+    # Uses index: event_action_timeline with `action`, else event_timeline.
     queryset = filterset.qs
     if cursor:
         queryset = queryset.filter(_keyset_bound(account, cursor))
@@ -106,6 +107,7 @@ def timeline_page(
     Uses index: event_timeline / event_action_timeline (see `event_list` and
     `_keyset_bound`).
     """
+    # Uses index: event_timeline / event_action_timeline, in their order (newest first).
     return paginate_keyset(
         event_list(account=account, filters=filters, cursor=cursor),
         ordering=TIMELINE_ORDERING,
@@ -148,6 +150,7 @@ def last_known_records(
         by_type.setdefault(entity_type, set()).add(entity_id)
     found: dict[tuple[str, int], dict] = {}
     for entity_type, ids in by_type.items():
+        # Uses index: event_record (account_id, entity_type, entity_id).
         rows = (
             Event.objects.filter(
                 account=account,
