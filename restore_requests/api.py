@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -32,6 +33,7 @@ from .serializers import (
     HelpdeskRequestSerializer,
     MessageInputSerializer,
     MessageSerializer,
+    PreviewSerializer,
     ProposeInputSerializer,
     RejectInputSerializer,
     ReportInputSerializer,
@@ -39,13 +41,17 @@ from .serializers import (
     RestoreRequestSerializer,
 )
 
-ERRORS = {
-    400: ErrorSerializer,
-    401: ErrorSerializer,
-    403: ErrorSerializer,
-    404: ErrorSerializer,
-    409: ErrorSerializer,
-}
+
+def _errors(*codes: int) -> dict:
+    return dict.fromkeys(codes, ErrorSerializer)
+
+
+# What each kind of endpoint can answer besides success (api.md, "Errors").
+LIST_ERRORS = _errors(400, 401, 403)  # a bad cursor or filter; who may call
+CREATE_ERRORS = _errors(400, 401, 403)
+READ_ERRORS = _errors(401, 403, 404)
+QUERY_ERRORS = _errors(400, 401, 403, 404)
+ACTION_ERRORS = _errors(400, 401, 403, 404, 409)  # 409: invalid_transition, conflict
 
 _DETAIL_PREFETCH = ["candidates__snapshot", "runs__run", "messages", "transitions"]
 
@@ -88,12 +94,14 @@ class RequestListView(AdminRequestMixin, GenericAPIView):
     def get_queryset(self):
         return selectors.requests_of(self.account)
 
-    @extend_schema(responses={200: RestoreRequestListSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: RestoreRequestListSerializer(many=True), **LIST_ERRORS})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(RestoreRequestListSerializer(page, many=True).data)
 
-    @extend_schema(request=FileInputSerializer, responses={201: RestoreRequestSerializer, **ERRORS})
+    @extend_schema(
+        request=FileInputSerializer, responses={201: RestoreRequestSerializer, **CREATE_ERRORS}
+    )
     def post(self, request):
         data = FileInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -116,7 +124,7 @@ class RequestDetailView(AdminRequestMixin, GenericAPIView):
 
     serializer_class = RestoreRequestSerializer
 
-    @extend_schema(responses={200: RestoreRequestSerializer, **ERRORS})
+    @extend_schema(responses={200: RestoreRequestSerializer, **READ_ERRORS})
     def get(self, request, pk):
         return self.detail(self.get_request_object(pk))
 
@@ -129,12 +137,7 @@ class RequestPreviewView(AdminRequestMixin, GenericAPIView):
             OpenApiParameter("snapshot", int, required=True),
             OpenApiParameter("option", str, enum=Option.values, required=False),
         ],
-        responses={
-            200: OpenApiResponse(
-                description="Per entity type: back, lost, reverted, with samples."
-            ),
-            **ERRORS,
-        },
+        responses={200: PreviewSerializer, **QUERY_ERRORS},
     )
     def get(self, request, pk):
         from backups.restores import preview
@@ -164,7 +167,7 @@ class RequestConfirmView(AdminRequestMixin, GenericAPIView):
 
     @extend_schema(
         request=ConfirmInputSerializer,
-        responses={202: RestoreRequestSerializer, 423: ErrorSerializer, **ERRORS},
+        responses={202: RestoreRequestSerializer, **ACTION_ERRORS},
     )
     def post(self, request, pk):
         obj = self.get_request_object(pk)
@@ -181,7 +184,7 @@ class RequestConfirmView(AdminRequestMixin, GenericAPIView):
 
 
 class RequestCancelView(AdminRequestMixin, GenericAPIView):
-    @extend_schema(request=None, responses={200: RestoreRequestSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: RestoreRequestSerializer, **ACTION_ERRORS})
     def post(self, request, pk):
         obj = self.get_request_object(pk)
         services.request_cancel(request=obj, actor=request.user)
@@ -191,7 +194,7 @@ class RequestCancelView(AdminRequestMixin, GenericAPIView):
 class RequestUndoView(AdminRequestMixin, GenericAPIView):
     """Undo a completed rollback: a new run back to its safety snapshot (202)."""
 
-    @extend_schema(request=None, responses={202: RestoreRequestSerializer, **ERRORS})
+    @extend_schema(request=None, responses={202: RestoreRequestSerializer, **ACTION_ERRORS})
     def post(self, request, pk):
         obj = self.get_request_object(pk)
         services.request_undo(request=obj, actor=request.user)
@@ -202,7 +205,12 @@ class RequestDownloadView(AdminRequestMixin, GenericAPIView):
     """The CSV file of a finished CSV export: a zip, for the account's administrators only."""
 
     @extend_schema(
-        responses={(200, "application/zip"): OpenApiResponse(description="The zip file."), **ERRORS}
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="The zip of CSV files."
+            ),
+            **READ_ERRORS,
+        }
     )
     def get(self, request, pk):
         obj = self.get_request_object(pk)
@@ -210,7 +218,9 @@ class RequestDownloadView(AdminRequestMixin, GenericAPIView):
 
 
 class RequestMessageView(AdminRequestMixin, GenericAPIView):
-    @extend_schema(request=MessageInputSerializer, responses={201: MessageSerializer, **ERRORS})
+    @extend_schema(
+        request=MessageInputSerializer, responses={201: MessageSerializer, **QUERY_ERRORS}
+    )
     def post(self, request, pk):
         obj = self.get_request_object(pk)
         data = MessageInputSerializer(data=request.data)
@@ -230,7 +240,7 @@ class ReportListView(AdminRequestMixin, GenericAPIView):
     serializer_class = DeletionReportSerializer
     queryset = DeletionReport.objects.none()
 
-    @extend_schema(responses={200: DeletionReportSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: DeletionReportSerializer(many=True), **LIST_ERRORS})
     def get(self, request):
         qs = DeletionReport.objects.filter(account=self.account).select_related(
             "account", "reported_by", "closed_by"
@@ -239,7 +249,7 @@ class ReportListView(AdminRequestMixin, GenericAPIView):
         return self.get_paginated_response(DeletionReportSerializer(page, many=True).data)
 
     @extend_schema(
-        request=ReportInputSerializer, responses={201: DeletionReportSerializer, **ERRORS}
+        request=ReportInputSerializer, responses={201: DeletionReportSerializer, **CREATE_ERRORS}
     )
     def post(self, request):
         data = ReportInputSerializer(data=request.data)
@@ -292,7 +302,7 @@ class HelpdeskQueueView(HelpdeskMixin, GenericAPIView):
                 "plan", str, enum=["free", "basic", "standard", "professional", "enterprise"]
             ),
         ],
-        responses={200: RestoreRequestListSerializer(many=True), **ERRORS},
+        responses={200: RestoreRequestListSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
         from accounts.models import Plan
@@ -318,14 +328,14 @@ class HelpdeskRequestView(HelpdeskMixin, GenericAPIView):
 
     serializer_class = HelpdeskRequestSerializer
 
-    @extend_schema(responses={200: HelpdeskRequestSerializer, **ERRORS})
+    @extend_schema(responses={200: HelpdeskRequestSerializer, **READ_ERRORS})
     def get(self, request, pk):
         return self.detail(self.get_request_object(pk))
 
 
 class HelpdeskProposeView(HelpdeskMixin, GenericAPIView):
     @extend_schema(
-        request=ProposeInputSerializer, responses={200: HelpdeskRequestSerializer, **ERRORS}
+        request=ProposeInputSerializer, responses={200: HelpdeskRequestSerializer, **ACTION_ERRORS}
     )
     def post(self, request, pk):
         obj = self.get_request_object(pk)
@@ -342,7 +352,7 @@ class HelpdeskProposeView(HelpdeskMixin, GenericAPIView):
 
 class HelpdeskRejectView(HelpdeskMixin, GenericAPIView):
     @extend_schema(
-        request=RejectInputSerializer, responses={200: HelpdeskRequestSerializer, **ERRORS}
+        request=RejectInputSerializer, responses={200: HelpdeskRequestSerializer, **ACTION_ERRORS}
     )
     def post(self, request, pk):
         obj = self.get_request_object(pk)
@@ -355,7 +365,9 @@ class HelpdeskRejectView(HelpdeskMixin, GenericAPIView):
 
 
 class HelpdeskMessageView(HelpdeskMixin, GenericAPIView):
-    @extend_schema(request=MessageInputSerializer, responses={201: MessageSerializer, **ERRORS})
+    @extend_schema(
+        request=MessageInputSerializer, responses={201: MessageSerializer, **QUERY_ERRORS}
+    )
     def post(self, request, pk):
         obj = self.get_request_object(pk)
         data = MessageInputSerializer(data=request.data)
@@ -375,7 +387,7 @@ class HelpdeskReportListView(HelpdeskMixin, GenericAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("state", str, enum=DeletionReport.State.values)],
-        responses={200: DeletionReportSerializer(many=True), **ERRORS},
+        responses={200: DeletionReportSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request):
         state = request.query_params.get("state") or None
@@ -390,7 +402,7 @@ class HelpdeskReportListView(HelpdeskMixin, GenericAPIView):
 
 class HelpdeskReportCloseView(HelpdeskMixin, GenericAPIView):
     @extend_schema(
-        request=CloseInputSerializer, responses={200: DeletionReportSerializer, **ERRORS}
+        request=CloseInputSerializer, responses={200: DeletionReportSerializer, **ACTION_ERRORS}
     )
     def post(self, request, pk):
         report = get_object_or_404(DeletionReport, pk=pk)

@@ -180,3 +180,17 @@ def nearest_before_many(requests: list[RestoreRequest]) -> dict[int, object]:
 def restore_window_start(now: datetime | None = None) -> datetime:
     """R7: the oldest deletion time a request may name."""
     return (now or timezone.now()) - timedelta(days=settings.SNAPSHOT_RETENTION_DAYS)
+
+
+def result_rows(run) -> list[tuple[str, dict]]:
+    """A finished run's counts per entity type, named for people ("Contacts")."""
+    from crm.registry import entity
+
+    rows = []
+    for entity_type, counts in ((run.result or {}).get("counts") or {}).items():
+        try:
+            label = entity(entity_type).label_plural.capitalize()
+        except KeyError:
+            label = entity_type
+        rows.append((label, counts))
+    return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import DeletionReport, Option, RequestRun, RestoreRequest
@@ -145,6 +146,7 @@ class HelpdeskRequestSerializer(RestoreRequestSerializer):
     class Meta(RestoreRequestSerializer.Meta):
         fields = [*RestoreRequestSerializer.Meta.fields, "plan", "nearest_snapshots"]
 
+    @extend_schema_field(NearestSnapshotSerializer(many=True))
     def get_nearest_snapshots(self, obj) -> list[dict]:
         from .nearest import nearest_snapshots
 
@@ -172,3 +174,27 @@ class ReportInputSerializer(serializers.Serializer):
 
 class CloseInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000)
+
+
+class PreviewEntitySerializer(serializers.Serializer):
+    entity_type = serializers.CharField()
+    label = serializers.CharField()
+    affected = serializers.BooleanField(help_text="Whether the option changes this type (R13).")
+    total = serializers.IntegerField(help_text="Records of this type in the snapshot.")
+    back = serializers.IntegerField(help_text="In the snapshot, gone now: they come back.")
+    lost = serializers.IntegerField(help_text="Created since the snapshot: a rollback loses them.")
+    reverted = serializers.IntegerField(help_text="Changed since the snapshot: set back.")
+    unchanged = serializers.IntegerField()
+    samples_back = serializers.ListField(child=serializers.CharField())
+    samples_lost = serializers.ListField(child=serializers.CharField())
+    samples_reverted = serializers.ListField(child=serializers.CharField())
+
+
+class PreviewSerializer(serializers.Serializer):
+    """The impact of restoring a snapshot with an option (R16), changing nothing."""
+
+    snapshot = serializers.IntegerField()
+    taken_at = serializers.DateTimeField()
+    option = serializers.ChoiceField(choices=Option.choices)
+    changes_nothing = serializers.BooleanField(help_text="True for the CSV file.")
+    entities = PreviewEntitySerializer(many=True)

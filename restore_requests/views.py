@@ -162,7 +162,10 @@ class RequestCreateView(RestoreContextMixin, View):
 
 
 def _runs(obj):
+    """The request's latest restore run and its undo, each with its result as rows."""
     links = list(obj.runs.select_related("run", "run__snapshot"))
+    for link in links:
+        link.run.result_rows = selectors.result_rows(link.run)
     restore = [link.run for link in links if link.purpose == RequestRun.Purpose.RESTORE]
     undo = [link.run for link in links if link.purpose == RequestRun.Purpose.UNDO]
     return (restore[-1] if restore else None), (undo[-1] if undo else None)

@@ -216,7 +216,8 @@ def test_a_completed_rollback_shows_the_result_and_the_undo_button(
     html = page(alice).get(f"/restore/{request.pk}/").content.decode()
     _checks(html)
     assert 'aria-valuenow="100"' in html
-    assert '<th scope="row">contact</th><td class="num">3</td><td class="num">1</td>' in html
+    assert "<caption>Result</caption>" in html
+    assert '<th scope="row">Contacts</th><td class="num">3</td><td class="num">1</td>' in html
     assert "Undo the rollback" in html
     assert "Download the CSV file" not in html
     assert "js/progress.js" not in html
@@ -369,3 +370,13 @@ def test_the_accounts_pages_find_an_account_and_show_it_read_only(
     assert "Read only." in html
     assert "<form" not in html.split("<main")[1].split("</main>")[0]
     assert console.get("/helpdesk/accounts/999999/").status_code == 404
+
+
+def test_a_request_cancelled_while_queued_says_nothing_changed(page, acme, alice, helen, snapshot):
+    request = _state(Status.CONFIRMED, acme, alice, helen, snapshot)
+    browser = page(alice)
+    html = browser.post(f"/restore/{request.pk}/cancel/", follow=True).content.decode()
+    assert "The request was cancelled." in html
+    assert "Cancelled before it started: nothing was changed." in html
+    assert 'role="progressbar"' not in html
+    assert "js/progress.js" not in html
