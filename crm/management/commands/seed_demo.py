@@ -9,7 +9,8 @@ moving through their stages, leads qualified, a few deletions), and in the
 Professional account an employee's mass deletion of 150 contacts two days ago.
 
 Idempotent: an account that exists is left alone; when all exist the command
-says so and prints the logins again. Deterministic: the same data every run.
+says so and prints the logins again. Deterministic: each account draws from a
+random generator seeded by its name, so runs at the same hour write the same week.
 """
 
 from __future__ import annotations
