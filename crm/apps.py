@@ -24,6 +24,9 @@ class CrmConfig(AppConfig):
                     )
                 )
 
+            def list_url(et=et):
+                return reverse("crm:list", args=[et.slug])
+
             register_entity(
                 EntityLinks(
                     entity_type=et.entity_type,
@@ -31,5 +34,6 @@ class CrmConfig(AppConfig):
                     label_plural=et.label_plural,
                     url=url,
                     existing_ids=existing_ids,
+                    list_url=list_url,
                 )
             )

@@ -73,11 +73,7 @@ class EventListView(AccountMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Event.objects.none()
-        return selectors.event_list(
-            account=self.account,
-            filters=self.request.query_params,
-            cursor=self.request.query_params.get("cursor"),
-        )
+        return selectors.event_list(account=self.account, filters=self.request.query_params)
 
     @extend_schema(
         operation_id="history_events_list",

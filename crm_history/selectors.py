@@ -10,16 +10,14 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from accounts.models import Account
 from recovery_portal.api import validation_detail
 from recovery_portal.errors import Invalid
-from recovery_portal.pagination import KeysetPage, paginate_keyset, read_cursor
+from recovery_portal.pagination import KeysetPage, paginate_keyset
 
 from .filters import EventFilterSet
 from .models import Action, Event
@@ -42,9 +40,7 @@ def event_filterset(*, account: Account, filters: Mapping | None) -> EventFilter
     return EventFilterSet(data, queryset=Event.objects.filter(account=account), account=account)
 
 
-def event_list(
-    *, account: Account, filters: Mapping | None = None, cursor: str | None = None
-) -> QuerySet[Event]:
+def event_list(*, account: Account, filters: Mapping | None = None) -> QuerySet[Event]:
     """R2: the account's events matching `filters`, unordered (the caller pages them).
 
     Raises `Invalid` (400) with a message per field for an unknown action or
@@ -54,44 +50,15 @@ def event_list(
     Uses index: event_action_timeline (account_id, action, occurred_at DESC, id DESC)
     when `action` is set (R2: every deletion), else event_timeline (account_id,
     occurred_at DESC, id DESC); date bounds are UTC ranges on occurred_at, so they
-    stay inside the same index scan. With `cursor`, see `_keyset_bound`.
+    stay inside the same index scan (the cursor's row comparison is added by
+    recovery_portal.pagination).
     """
     filterset = event_filterset(account=account, filters=filters or QueryDict())
     if not filterset.is_valid():
         fields = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
         raise Invalid(validation_detail(fields), fields=fields)
     # Uses index: event_action_timeline with `action`, else event_timeline.
-    queryset = filterset.qs
-    if cursor:
-        queryset = queryset.filter(_keyset_bound(account, cursor))
-    return queryset
-
-
-def _keyset_bound(account: Account, cursor: str) -> RawSQL:
-    """The cursor's position as one row comparison, `(occurred_at, id) < (x, y)`.
-
-    `paginate_keyset` selects the same rows with `occurred_at <= x AND (occurred_at
-    < x OR (occurred_at = x AND id < y))`, of which PostgreSQL can seek only on
-    `occurred_at <= x`: inside a bulk delete (10,000 events at one instant) it
-    then walks every tied entry before y. The row comparison is an index
-    condition on both columns, so the scan starts exactly at the cursor.
-
-    Uses index: event_timeline / event_action_timeline, Index Cond
-    `ROW(occurred_at, id) < ROW(x, y)` (bench/history.py shows the plans).
-    """
-    values, direction = read_cursor(cursor_scope(account), cursor)
-    if len(values) != len(TIMELINE_ORDERING) or not isinstance(values[0], datetime):
-        raise Invalid("The cursor is not valid.")
-    if not isinstance(values[1], int) or isinstance(values[1], bool):
-        raise Invalid("The cursor is not valid.")
-    table = Event._meta.db_table
-    # Newest first: "next" goes to older rows, "previous" to newer ones.
-    op = "<" if direction == "n" else ">"
-    return RawSQL(
-        f"({table}.occurred_at, {table}.id) {op} (%s, %s)",
-        (values[0], values[1]),
-        output_field=BooleanField(),
-    )
+    return filterset.qs
 
 
 def timeline_page(
@@ -104,12 +71,12 @@ def timeline_page(
     """One page of the timeline, newest first, keyset-paginated on (occurred_at, id):
     page 10,000 costs what page 1 costs. A tampered cursor raises `Invalid` (400).
 
-    Uses index: event_timeline / event_action_timeline (see `event_list` and
-    `_keyset_bound`).
+    Uses index: event_timeline / event_action_timeline (see `event_list`); the
+    cursor is an index condition `ROW(occurred_at, id) < ROW(x, y)`.
     """
     # Uses index: event_timeline / event_action_timeline, in their order (newest first).
     return paginate_keyset(
-        event_list(account=account, filters=filters, cursor=cursor),
+        event_list(account=account, filters=filters),
         ordering=TIMELINE_ORDERING,
         cursor=cursor or None,
         page_size=page_size,

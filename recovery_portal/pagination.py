@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from .errors import Invalid
@@ -64,11 +66,25 @@ def read_cursor(scope: str, cursor: str) -> tuple[list, str]:
     return values, direction
 
 
+def _row_comparison(queryset: QuerySet, fields: tuple[str, ...], values: list, op: str):
+    """`(a, b) < (x, y)` as one row comparison: PostgreSQL uses it as an index
+    condition on every column, so a page that starts among thousands of rows with
+    one timestamp (a bulk delete) seeks straight to the cursor."""
+    model = queryset.model
+    table = model._meta.db_table
+    columns = ", ".join(f'"{table}"."{model._meta.get_field(f).column}"' for f in fields)
+    placeholders = ", ".join(["%s"] * len(values))
+    return ExpressionWrapper(
+        RawSQL(f"({columns}) {op} ({placeholders})", tuple(values)),
+        output_field=BooleanField(),
+    )
+
+
 def _after(fields: tuple[str, ...], values: list, descending: bool) -> Q:
     """Rows strictly after `values` in the ordering (all fields in one direction).
 
-    Written as `a <= x AND (a < x OR (a = x AND b < y) ...)` so that PostgreSQL
-    can range-scan the leading column of the composite index.
+    Written as `a <= x AND (a < x OR (a = x AND b < y) ...)`, portable; on
+    PostgreSQL the row comparison above is added, which the index can seek on.
     """
     op = "lt" if descending else "gt"
     op_eq = "lte" if descending else "gte"
@@ -103,7 +119,11 @@ def paginate_keyset(
         if len(values) != len(fields):
             raise Invalid("The cursor is not valid.")
         forward = direction == "n"
-        queryset = queryset.filter(_after(fields, values, descending == forward))
+        after_descending = descending == forward
+        queryset = queryset.filter(_after(fields, values, after_descending))
+        if connections[queryset.db].vendor == "postgresql":
+            op = "<" if after_descending else ">"
+            queryset = queryset.filter(_row_comparison(queryset, fields, values, op))
     forward = direction == "n"
     order = (
         ordering if forward else tuple(f[1:] if f.startswith("-") else f"-{f}" for f in ordering)
