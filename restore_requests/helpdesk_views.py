@@ -69,7 +69,7 @@ class QueueView(HelpdeskRequiredMixin, View):
 class RequestView(HelpdeskRequiredMixin, View):
     template_name = "helpdesk/request.html"
 
-    def get(self, request, pk, propose_form=None, reject_form=None, status=200):
+    def get(self, request, pk, propose_form=None, reject_form=None, message_form=None, status=200):
         obj = get_object_or_404(
             RestoreRequest.objects.select_related("account", "filed_by", "chosen_snapshot"), pk=pk
         )
@@ -84,7 +84,7 @@ class RequestView(HelpdeskRequiredMixin, View):
             "propose_form": propose_form
             or ProposeForm(snapshots=nearest, initial={"snapshots": recommended}),
             "reject_form": reject_form or RejectForm(),
-            "message_form": MessageForm(),
+            "message_form": message_form or MessageForm(),
             "can_propose": allowed(obj.status, Status.PROPOSED),
             "can_reject": allowed(obj.status, Status.REJECTED),
             "candidates": list(obj.candidates.select_related("snapshot")),
@@ -135,26 +135,26 @@ class RejectView(RequestView):
         return self.get(request, pk, reject_form=form, status=400)
 
 
-class MessageView(HelpdeskRequiredMixin, View):
+class MessageView(RequestView):
     def post(self, request, pk):
         obj = get_object_or_404(RestoreRequest, pk=pk)
         form = MessageForm(request.POST)
-        if form.is_valid():
-            try:
-                services.request_message(
-                    request=obj, actor=request.user, body=form.cleaned_data["body"]
-                )
-            except DomainError as exc:
-                messages.error(request, exc.detail)
-            else:
-                messages.success(request, "Message sent.")
+        if not form.is_valid():
+            return self.get(request, pk, message_form=form, status=400)
+        try:
+            services.request_message(
+                request=obj, actor=request.user, body=form.cleaned_data["body"]
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
         else:
-            messages.error(request, "Write a message first.")
+            messages.success(request, "Message sent to the administrator.")
         return redirect("helpdesk:request", pk)
 
 
 class ReportsView(HelpdeskRequiredMixin, View):
-    def get(self, request):
+    def get(self, request, failed=None, status=200):
+        """`failed`: (report id, typed note, error) to show beside that report's note."""
         state = request.GET.get("state") or DeletionReport.State.OPEN
         if state not in DeletionReport.State.values:
             state = DeletionReport.State.OPEN
@@ -166,27 +166,28 @@ class ReportsView(HelpdeskRequiredMixin, View):
                 "nav": "helpdesk_reports",
                 "rows": rows,
                 "state": state,
-                "close_form": CloseForm(),
                 "states": DeletionReport.State.choices,
+                "failed_id": failed[0] if failed else None,
+                "failed_note": failed[1] if failed else "",
+                "failed_error": failed[2] if failed else "",
             },
+            status=status,
         )
 
 
-class ReportCloseView(HelpdeskRequiredMixin, View):
+class ReportCloseView(ReportsView):
     def post(self, request, pk):
         report = get_object_or_404(DeletionReport, pk=pk)
         form = CloseForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Write a closing note.")
+            error = "Write a closing note: what was done, for the administrator."
+            return self.get(request, failed=(pk, request.POST.get("note", ""), error), status=400)
+        try:
+            services.report_close(report=report, note=form.cleaned_data["note"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
         else:
-            try:
-                services.report_close(
-                    report=report, note=form.cleaned_data["note"], actor=request.user
-                )
-            except DomainError as exc:
-                messages.error(request, exc.detail)
-            else:
-                messages.success(request, f"Report #{pk} was closed.")
+            messages.success(request, f"Report #{pk} was closed.")
         return redirect("helpdesk:reports")
 
 

@@ -265,11 +265,20 @@ class RequestConfirmView(RequestDetailView):
         return self.get(request, pk, confirm_form=form, status=400)
 
 
-class RequestActionView(RestoreContextMixin, View):
+class RequestActionView(RequestDetailView):
     """Cancel, undo and messages: one service each, then back to the request."""
+
+    def get(self, request, pk, action=None, **kwargs):
+        if action is not None:
+            return self.http_method_not_allowed(request)
+        return super().get(request, pk, **kwargs)
 
     def post(self, request, pk, action):
         obj = self.get_request(pk)
+        if action == "message":
+            form = MessageForm(request.POST)
+            if not form.is_valid():
+                return self.get(request, pk, message_form=form, status=400)
         try:
             if action == "cancel":
                 services.request_cancel(request=obj, actor=request.user)
@@ -282,14 +291,10 @@ class RequestActionView(RestoreContextMixin, View):
                     "the rollback.",
                 )
             elif action == "message":
-                form = MessageForm(request.POST)
-                if not form.is_valid():
-                    messages.error(request, "Write a message first.")
-                else:
-                    services.request_message(
-                        request=obj, actor=request.user, body=form.cleaned_data["body"]
-                    )
-                    messages.success(request, "Your message was sent to the helpdesk.")
+                services.request_message(
+                    request=obj, actor=request.user, body=form.cleaned_data["body"]
+                )
+                messages.success(request, "Your message was sent to the helpdesk.")
             else:
                 raise Http404()
         except DomainError as exc:

@@ -95,8 +95,10 @@ def test_a_submitted_request_says_the_helpdesk_has_it_and_can_be_cancelled(
 def test_the_message_form_sends_and_says_so(page, acme, alice, helen, snapshot):
     request = _state(Status.SUBMITTED, acme, alice, helen, snapshot)
     browser = page(alice)
-    empty = browser.post(f"/restore/{request.pk}/message/", {"body": ""}, follow=True)
-    assert "Write a message first." in empty.content.decode()
+    empty = browser.post(f"/restore/{request.pk}/message/", {"body": "  "})
+    assert empty.status_code == 400
+    assert 'id="id_body_error"' in empty.content.decode()
+    assert browser.get(f"/restore/{request.pk}/message/").status_code == 405
     sent = browser.post(
         f"/restore/{request.pk}/message/", {"body": "It was at 10"}, follow=True
     ).content.decode()
@@ -380,3 +382,18 @@ def test_a_request_cancelled_while_queued_says_nothing_changed(page, acme, alice
     assert "Cancelled before it started: nothing was changed." in html
     assert 'role="progressbar"' not in html
     assert "js/progress.js" not in html
+
+
+def test_the_helpdesk_message_form_shows_its_error_beside_the_field(
+    page, acme, alice, helen, snapshot
+):
+    request = file_request(acme, alice)
+    console = page(helen)
+    empty = console.post(f"/helpdesk/requests/{request.pk}/message/", {"body": ""})
+    assert empty.status_code == 400
+    assert 'id="id_body_error"' in empty.content.decode()
+    sent = console.post(
+        f"/helpdesk/requests/{request.pk}/message/", {"body": "Which contacts?"}, follow=True
+    ).content.decode()
+    assert "Message sent to the administrator." in sent
+    assert "Which contacts?" in sent

@@ -180,8 +180,10 @@ def test_r11_the_helpdesk_reports_page_closes_with_a_note(page, acme, alice, hel
     assert "Unknown" in html and "150 contacts" in html
     assert f'<label for="close-{report.pk}">Closing note</label>' in html
 
-    refused = console.post(f"/helpdesk/reports/{report.pk}/close/", {"note": ""}, follow=True)
-    assert "Write a closing note." in refused.content.decode()
+    refused = console.post(f"/helpdesk/reports/{report.pk}/close/", {"note": " "})
+    assert refused.status_code == 400
+    assert f'id="close-{report.pk}-error"' in refused.content.decode()
+    assert "Write a closing note" in refused.content.decode()
     done = console.post(
         f"/helpdesk/reports/{report.pk}/close/", {"note": "Owner told"}, follow=True
     )
