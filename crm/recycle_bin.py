@@ -3,13 +3,16 @@ days, built from the History's delete events (each holds the record whole),
 and the loader that brings records back with their original ids.
 
 What this module owns:
-- `bin_entries`: the selector of the bin (which delete events are entries, who
-  sees which, filters), and `direct_parents_in_bin` / `ancestors_in_bin` for
-  "bring back the company too".
+- `still_in_bin` / `deletions_in_bin`: the one definition of "in the bin";
+  `bin_entries`: the bin as a viewer sees it (employees their own deletions),
+  filtered, with `seek`/`bin_page` for its cursor pages; `direct_parents_in_bin`
+  / `ancestors_in_bin` for "bring back the company too".
 - `restore_records`: THE original-id loader. It inserts canonical records
   (crm/records.py) with their ids, all fields and custom field values, parents
   first, in one transaction behind the write guard, with one "restore" History
-  event per record. The mass-deletion undo and the restore engine reuse it.
+  event per record, and (given the deleting operations) links again the
+  records the deletion had unlinked. The mass-deletion undo and the restore
+  engine reuse it.
 - `restore_from_bin`: the bin's restore service (plan, visibility, state
   checks), which calls `restore_records`.
 
