@@ -156,3 +156,21 @@ def test_helpdesk_staff_see_their_console_menu(page, world, helen):
     for link in ('href="/helpdesk/"', 'href="/helpdesk/reports/"', 'href="/helpdesk/accounts/"'):
         assert link in body
     assert 'href="/restore/"' not in body
+
+
+def test_helpdesk_staff_view_requests_and_reports_in_the_admin_and_change_nothing(
+    page, world, helen
+):
+    admin = page(helen)
+    request = world["request"]
+    assert admin.get("/admin/restore_requests/restorerequest/").status_code == 200
+    detail = admin.get(f"/admin/restore_requests/restorerequest/{request.pk}/change/")
+    assert detail.status_code == 200
+    assert admin.get("/admin/restore_requests/deletionreport/").status_code == 200
+    before = picture(request)
+    refused = admin.post(
+        f"/admin/restore_requests/restorerequest/{request.pk}/change/", {"status": "completed"}
+    )
+    assert refused.status_code == 403
+    assert admin.get("/admin/restore_requests/restorerequest/add/").status_code == 403
+    assert picture(request) == before
