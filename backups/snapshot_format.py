@@ -258,8 +258,8 @@ class VerifyingReader(io.BufferedIOBase):
     def _count(self, data: bytes) -> None:
         parts = data.split(b'"')
         start = 1 if self._in_quotes else 0
-        for part in parts[start::2]:
-            self._newlines += part.count(b"\n")
+        # One join and one count in C, rather than a count per quoted cell.
+        self._newlines += b"".join(parts[start::2]).count(b"\n")
         if len(parts) % 2 == 0:
             self._in_quotes = not self._in_quotes
 
