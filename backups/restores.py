@@ -31,6 +31,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import (
     IntegrityError,
     InterfaceError,
@@ -40,6 +41,7 @@ from django.db import (
     transaction,
 )
 from django.utils import timezone
+from psycopg2.errors import LockNotAvailable
 
 from accounts.actors import Actor, Source
 from accounts.guard import account_writes_blocked
@@ -58,6 +60,23 @@ RUN_LOCK_NAMESPACE = 0x5252  # "RR": one advisory lock per run, held while it ex
 HEARTBEAT_SECONDS = 5
 STALE_AFTER = timedelta(seconds=60)
 WORKER_LOST = "The worker stopped during the run; nothing was changed. Retry the request."
+NEVER_RUN = "Its task never reached a worker; nothing was changed. Retry the request."
+ACCOUNT_BUSY = (
+    "Changes to the account were still under way after {seconds} seconds, so the restore "
+    "did not start; nothing was changed. Retry the request."
+)
+
+
+def _lock_timeout_ms() -> int:
+    """How long a rollback waits for CRM writes under way to finish before giving up."""
+    return int(getattr(settings, "RESTORE_LOCK_TIMEOUT_MS", 60_000))
+
+
+def _queued_limit() -> timedelta:
+    """A queued run older than this will never be handed out again (the broker's
+    visibility timeout has passed twice over the beat period): its task was lost."""
+    return timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT) + timedelta(minutes=15)
+
 
 RunListener = Callable[[RestoreRun, str], None]
 _listeners: list[RunListener] = []
@@ -255,7 +274,7 @@ def execute_run(run_id: int) -> None:
         if run.status != RestoreRun.Status.QUEUED:
             return  # done, failed or cancelled already: a duplicate delivery does nothing
         block = (
-            account_writes_blocked(run.account_id)
+            account_writes_blocked(run.account_id, timeout_ms=_lock_timeout_ms())
             if run.option in ROLLBACK_OPTIONS
             else nullcontext()
         )
@@ -287,6 +306,9 @@ def execute_run(run_id: int) -> None:
 def _explain(exc: Exception) -> str:
     if isinstance(exc, DomainError):
         return exc.detail
+    if isinstance(getattr(exc, "__cause__", None), LockNotAvailable):
+        # The account's write lock did not come within the timeout (writes under way).
+        return ACCOUNT_BUSY.format(seconds=_lock_timeout_ms() // 1000)
     from .restore_sql import SchemaMismatch
 
     if isinstance(exc, SchemaMismatch):
@@ -294,7 +316,9 @@ def _explain(exc: Exception) -> str:
     return f"The restore stopped on an error and changed nothing ({type(exc).__name__})."
 
 
-def _fail(run: RestoreRun, message: str) -> None:
+def _fail(run: RestoreRun, message: str) -> bool:
+    """Mark a queued or running run failed; False if it had ended already."""
+
     def mark() -> int:
         return RestoreRun.objects.filter(
             pk=run.pk, status__in=[RestoreRun.Status.RUNNING, RestoreRun.Status.QUEUED]
@@ -308,6 +332,7 @@ def _fail(run: RestoreRun, message: str) -> None:
         updated = mark()
     if updated:
         _notify(run.pk, "failed")
+    return bool(updated)
 
 
 def _rollback(run: RestoreRun, progress: Progress) -> None:
@@ -371,6 +396,7 @@ def _apply_set_based(run, modules, actor, now, progress) -> dict:
     counts = {}
     done = 0
     with connection.cursor() as cursor:
+        restore_sql.tune_session(cursor)
         for module in modules:
             for et in module_entities(module):
                 columns = manifest["files"][et.entity_type]["columns"]
@@ -414,9 +440,11 @@ def _summary(run: RestoreRun, counts: dict) -> dict:
 
 def _export(run: RestoreRun, progress: Progress) -> None:
     from .export import write_export
-    from .snapshots import verify_snapshot
+    from .snapshots import read_manifest
 
-    verify_snapshot(run.snapshot)
+    # Every file is verified (checksum, row count) as the export reads it, and the
+    # zip is stored only if all were sound: a damaged snapshot gives no file.
+    read_manifest(run.snapshot)
     progress.set(phase=RestoreRun.Phase.EXPORTING)
     path, counts = write_export(run, progress)
     with transaction.atomic():
@@ -453,10 +481,19 @@ def open_export(run: RestoreRun):
 
 def reap_stale_runs(*, now=None) -> int:
     """Mark failed the runs left "running" by a worker that died (its run lock is
-    free and its heartbeat is old). Their data is untouched: the transaction
-    never committed. Called at worker start and periodically."""
+    free and its heartbeat is old), and the runs still queued long after their
+    task should have come (a lost message would hold the account's one active
+    run forever). Their data is untouched: the transaction never committed.
+    Called periodically (beat)."""
     now = now or timezone.now()
     reaped = 0
+    lost = RestoreRun.objects.filter(
+        status=RestoreRun.Status.QUEUED, created_at__lt=now - _queued_limit()
+    )
+    for run in lost:
+        with _run_lock(run.pk) as acquired:
+            if acquired:
+                reaped += _fail(run, NEVER_RUN)
     stale = RestoreRun.objects.filter(status=RestoreRun.Status.RUNNING).filter(
         heartbeat_at__lt=now - STALE_AFTER
     )
@@ -466,11 +503,7 @@ def reap_stale_runs(*, now=None) -> int:
                 continue  # still executing somewhere
             run.refresh_from_db()
             if run.status == RestoreRun.Status.RUNNING:
-                _fail(
-                    run,
-                    "The worker stopped during the run; nothing was changed. Retry the request.",
-                )
-                reaped += 1
+                reaped += _fail(run, WORKER_LOST)
     return reaped
 
 
@@ -484,8 +517,7 @@ def reap_dead_runs() -> int:
             if acquired and connection.vendor == "postgresql":
                 run.refresh_from_db()
                 if run.status == RestoreRun.Status.RUNNING:
-                    _fail(run, WORKER_LOST)
-                    reaped += 1
+                    reaped += _fail(run, WORKER_LOST)
     return reaped
 
 
@@ -555,6 +587,7 @@ def preview(*, account: Account, snapshot, option: str, samples: int = 5) -> Pre
 
         manifest = read_manifest(snapshot)
         with transaction.atomic(), connection.cursor() as cursor:
+            restore_sql.tune_session(cursor)
             for et in all_types:
                 columns = manifest["files"][et.entity_type]["columns"]
                 with open_entity_csv(snapshot, et.entity_type) as stream:

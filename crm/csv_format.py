@@ -8,12 +8,15 @@ unchanged.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .records import RecordError
+from .records import SQL_DATETIME_FORMAT, RecordError
 from .registry import EntityType, entity
 
 # The four entity types a CSV file holds, in the order a zip lists them and an
@@ -50,26 +53,103 @@ def header(et: EntityType, custom_codes: list[str]) -> list[str]:
     return [*et.csv_columns.values(), *custom_codes]
 
 
+# --- Writing: one row of cells, in Python and in SQL ----------------------------------
+#
+# The export writes on PostgreSQL with `COPY (SELECT <cells_sql …>) TO STDOUT (FORMAT
+# csv)` and elsewhere with `record_to_row` + `csv_line`: the two must give the same
+# bytes (a test holds them to it). So the Python side writes CSV as PostgreSQL does:
+# "\n" after each row, a cell quoted only when it holds `,` `"` CR or LF, quotes
+# doubled, an empty cell never quoted (the SQL side turns '' into NULL).
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _quote(cell: str) -> str:
+    if _NEEDS_QUOTES.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def csv_line(cells: list[str]) -> str:
+    """One CSV line as PostgreSQL's COPY (FORMAT csv) writes it."""
+    return ",".join(_quote(c) for c in cells) + "\n"
+
+
+def json_text(value) -> str:
+    """A custom field value as text, as PostgreSQL's `->>` gives it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@cache
+def _row_plan(entity_type: str) -> tuple[tuple[str, str], ...]:
+    et = entity(entity_type)
+    return tuple((name, et.field(name).kind) for name in et.csv_columns)
+
+
 def record_to_row(et: EntityType, record: dict, custom_codes: list[str]) -> list[str]:
     """A canonical record as the cells of one CSV row."""
     row = []
-    for field_name in et.csv_columns:
-        spec = et.field(field_name)
+    for field_name, kind in _row_plan(et.entity_type):
         value = record.get(field_name)
         if value is None:
             row.append("")
-        elif spec.kind == "bool":
+        elif kind == "bool":
             row.append("Y" if value else "N")
-        elif spec.kind == "str":
+        elif kind == "str":
             row.append(escape_text(value))
         else:
             row.append(str(value))
-    custom = record.get("custom_fields") or {}
-    row.extend(
-        escape_text(str(custom[code])) if custom.get(code) is not None else ""
-        for code in custom_codes
-    )
+    if custom_codes:
+        custom = record.get("custom_fields") or {}
+        row.extend(escape_text(json_text(custom.get(code))) for code in custom_codes)
     return row
+
+
+# Code points of the characters escape_text looks at: = + - @ and the apostrophe.
+_FORMULA_CODES = "(61, 43, 45, 64)"
+_AFTER_QUOTE_CODES = "(39, 61, 43, 45, 64)"
+_APOSTROPHE = "''''"  # an SQL literal holding one apostrophe
+
+
+def _escape_sql(x: str) -> str:
+    """escape_text in SQL; '' becomes NULL (an unquoted empty cell, as csv_line writes it)."""
+    defuse = (
+        f"ascii({x}) IN {_FORMULA_CODES} "
+        f"OR (ascii({x}) = 39 AND ascii(substr({x}, 2)) IN {_AFTER_QUOTE_CODES})"
+    )
+    return f"NULLIF(CASE WHEN {defuse} THEN {_APOSTROPHE} || {x} ELSE {x} END, '')"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def cells_sql(et: EntityType, alias: str, custom_codes: list[str]) -> list[str]:
+    """SQL expressions giving the text of each cell that record_to_row writes (NULL
+    for an empty cell), from a row of a snapshot file of `et` loaded as text (the
+    cells as the file has them, an empty cell of a non-text column as NULL)."""
+    cells = []
+    for field_name, kind in _row_plan(et.entity_type):
+        column = f"{alias}.{field_name}"
+        if kind == "str":
+            cells.append(_escape_sql(column))
+        elif kind == "bool":
+            cells.append(f"CASE {column} WHEN 't' THEN 'Y' WHEN 'f' THEN 'N' END")
+        elif kind == "datetime":
+            cells.append(
+                f"to_char(({column})::timestamptz AT TIME ZONE 'UTC', '{SQL_DATETIME_FORMAT}')"
+            )
+        else:  # int, date (ISO), decimal (in its column's scale): as the file has them
+            cells.append(column)
+    for code in custom_codes:
+        cells.append(_escape_sql(f"(({alias}.custom_fields)::jsonb ->> {_literal(code)})"))
+    return cells
 
 
 def _cell_value(et: EntityType, field_name: str, cell: str):

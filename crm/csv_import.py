@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from accounts.actors import Actor
 from accounts.models import Account, Membership
@@ -72,12 +72,23 @@ class ImportReport:
 
 def _decode(name: str, data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:  # NUL bytes: UTF-16 without its BOM
         raise Invalid(
             f"{name} is not UTF-8 text. Save it as “CSV UTF-8” and import it again.",
             fields={"file": [f"{name} is not UTF-8 text."]},
-        ) from exc
+        )
+    return text
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB".replace(".0 MB", " MB")
+    if n >= 1_000:
+        return f"{n / 1_000:.1f} kB".replace(".0 kB", " kB")
+    return f"{n} bytes"
 
 
 def _reader(text: str):
@@ -91,12 +102,11 @@ def read_upload(upload, *, entity_type: str | None = None) -> list[tuple[str, En
     limit = settings.IMPORT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise PayloadTooLarge(
-            f"The file is {upload.size // 1_000_000} MB; the import takes files up to "
-            f"{limit // 1_000_000} MB."
+            f"The file is {_size(upload.size)}; the import takes files up to {_size(limit)}."
         )
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"The import takes files up to {limit // 1_000_000} MB.")
+        raise PayloadTooLarge(f"The import takes files up to {_size(limit)}.")
     name = upload.name or "upload.csv"
     files: list[tuple[str, EntityType, str]] = []
     if data[:4] == b"PK\x03\x04":
@@ -104,7 +114,10 @@ def read_upload(upload, *, entity_type: str | None = None) -> list[tuple[str, En
             archive = zipfile.ZipFile(io.BytesIO(data))
             members = [i for i in archive.infolist() if i.filename.lower().endswith(".csv")]
             if sum(i.file_size for i in members) > limit * 5:
-                raise PayloadTooLarge("The zip holds more data than the import takes.")
+                raise PayloadTooLarge(
+                    f"The zip holds more than {_size(limit * 5)} of CSV; import its files "
+                    "one by one or in smaller parts."
+                )
             for info in members:
                 et = entity_for_file(info.filename)
                 if et is None:
@@ -131,16 +144,33 @@ def read_upload(upload, *, entity_type: str | None = None) -> list[tuple[str, En
     return sorted(files, key=lambda f: order[f[1].entity_type])
 
 
-def _id_is_free_for(account: Account, et: EntityType, record_id: int) -> bool:
-    """An original id is reused only if no row holds it and no other account's
-    History names it (ids are never shared between accounts)."""
-    if et.model.objects.filter(pk=record_id).exists():
-        return False
-    return (
-        not Event.objects.filter(entity_type=et.entity_type, entity_id=record_id)
-        .exclude(account=account)
-        .exists()
-    )
+def _others_ids(account: Account, et: EntityType, ids: set[int]) -> set[int]:
+    """Which of `ids` another account's History names (its records, alive or
+    deleted): never reused here. One query per file, not one per row."""
+    found: set[int] = set()
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 10_000):
+        found.update(
+            Event.objects.filter(
+                entity_type=et.entity_type, entity_id__in=wanted[start : start + 10_000]
+            )
+            .exclude(account=account)
+            .values_list("entity_id", flat=True)
+            .distinct()
+        )
+    return found
+
+
+def _original_ids(et: EntityType, fields: dict[int, str], rows: list[list[str]]) -> set[int]:
+    column = next((i for i, name in fields.items() if name == "id"), None)
+    if column is None:
+        return set()
+    ids = set()
+    for cells in rows:
+        cell = cells[column].strip() if column < len(cells) else ""
+        if cell.isdigit() and 0 < int(cell) < 2**63:
+            ids.add(int(cell))
+    return ids
 
 
 def import_files(
@@ -155,21 +185,29 @@ def import_files(
         for name, et, text in files:
             file_report = FileReport(name=name, entity_type=et.entity_type)
             report.files.append(file_report)
-            rows = _reader(text)
             try:
-                header = next(rows)
-            except StopIteration:
+                rows = list(_reader(text))
+            except csv.Error as exc:
+                raise Invalid(
+                    f"{name} cannot be read as CSV ({exc}).",
+                    fields={"file": [f"{name} cannot be read as CSV."]},
+                ) from exc
+            if not rows:
                 continue
+            header, body = rows[0], rows[1:]
             defs = {d.code: d.label for d in custom_values.definitions(account.pk, et.entity_type)}
             fields, custom, unknown = match_header(et, header, defs)
             file_report.unknown_columns = unknown
             mapping = id_map.setdefault(et.entity_type, {})
-            for number, cells in enumerate(rows, start=2):
+            # The import's original-id rule: an id another account's History names is never
+            # reused here (ids are never shared between accounts).
+            taken = _others_ids(account, et, _original_ids(et, fields, body))
+            for number, cells in enumerate(body, start=2):
                 if not any(c.strip() for c in cells):
                     continue
                 file_report.add(
                     _import_row(account, et, fields, custom, cells, number, actor, operation,
-                                mapping, id_map, members)
+                                mapping, id_map, members, taken)
                 )  # fmt: skip
             _advance_sequence(et)
     return report
@@ -189,7 +227,7 @@ def _advance_sequence(et: EntityType) -> None:
 
 
 def _import_row(
-    account, et, fields, custom, cells, number, actor, operation, mapping, id_map, members
+    account, et, fields, custom, cells, number, actor, operation, mapping, id_map, members, taken
 ):
     try:
         values, custom_cells = row_to_values(et, fields, custom, cells)
@@ -201,7 +239,12 @@ def _import_row(
         mapping[original] = original
         return RowOutcome(number, "skipped", id=original, original_id=original,
                           reason="Already present (a record with this ID exists).")  # fmt: skip
-    if original is not None and _id_is_free_for(account, et, original):
+    if (
+        original is not None
+        and original not in taken
+        and not et.model.objects.filter(pk=original).exists()
+    ):
+        # Free (no row holds it) and never another account's: the record keeps its id.
         values["id"] = original
     for link in et.links:
         target = values.get(link.field)
@@ -234,6 +277,14 @@ def _import_row(
             raise
         reasons = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items()) or exc.detail
         return RowOutcome(number, "refused", original_id=original, reason=reasons)
+    except IntegrityError:
+        # Another import took the same id meanwhile (the row's savepoint is rolled back).
+        return RowOutcome(
+            number,
+            "refused",
+            original_id=original,
+            reason="Its ID was taken by another import meanwhile; import it again.",
+        )
     if original is not None:
         mapping[original] = obj.pk
     return RowOutcome(number, "created", id=obj.pk, original_id=original, reason="; ".join(notes))
