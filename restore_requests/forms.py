@@ -60,6 +60,9 @@ class AccountTimeForm(forms.Form):
     def __init__(self, *args, account, **kwargs):
         self.account = account
         super().__init__(*args, **kwargs)
+        field = self.fields["deleted_at"]
+        zone = f"Time zone: {account.timezone}."
+        field.help_text = f"{field.help_text} {zone}" if field.help_text else zone
 
     def clean_deleted_at(self):
         value = self.cleaned_data["deleted_at"]

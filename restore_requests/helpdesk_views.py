@@ -75,19 +75,21 @@ class RequestView(HelpdeskRequiredMixin, View):
         )
         nearest = nearest_snapshots(obj)
         around = selectors.deletions_around(obj.account, obj.deleted_at)
-        recommended = [n.id for n in nearest if n.recommended]
+        candidates = list(obj.candidates.select_related("snapshot"))
+        # Ticked: what was proposed already, else the recommended one (R15).
+        ticked = [c.snapshot_id for c in candidates] or [n.id for n in nearest if n.recommended]
         context = {
             "nav": "helpdesk_requests",
             "obj": obj,
             "nearest": nearest,
             "around": around,
             "propose_form": propose_form
-            or ProposeForm(snapshots=nearest, initial={"snapshots": recommended}),
+            or ProposeForm(snapshots=nearest, initial={"snapshots": ticked}),
             "reject_form": reject_form or RejectForm(),
             "message_form": message_form or MessageForm(),
             "can_propose": allowed(obj.status, Status.PROPOSED),
             "can_reject": allowed(obj.status, Status.REJECTED),
-            "candidates": list(obj.candidates.select_related("snapshot")),
+            "candidates": candidates,
         }
         return render(request, self.template_name, context, status=status)
 
