@@ -15,6 +15,7 @@ from recovery_portal.errors import Invalid
 
 from . import services
 from .capabilities import Capability, capabilities, demo_active, demo_ends_at
+from .lockout import lockout_error
 from .models import Plan
 from .permissions import IsAccountAdmin, IsAccountMember
 from .tenancy import account_of, is_helpdesk, membership_of
@@ -36,18 +37,22 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenInputSerializer,
-        responses={200: TokenOutputSerializer, 400: ErrorSerializer},
+        responses={200: TokenOutputSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
         auth=[],
         operation_id="auth_token_create",
     )
     def post(self, request):
         data = self.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The Django request (not DRF's wrapper), so that django-axes counts the
+        # failure against this username and address and can lock the pair out.
         user = authenticate(
-            request,
+            request._request,
             username=data.validated_data["username"],
             password=data.validated_data["password"],
         )
+        if getattr(request._request, "axes_locked_out", False):
+            raise lockout_error()
         if user is None or not user.is_active:
             raise Invalid(
                 "Unable to log in with these credentials.",

@@ -229,3 +229,39 @@ class KeysetPagination(pagination.BasePagination):
                 "results": schema,
             },
         }
+
+
+# --- What every operation can answer, added to the schema --------------------------------
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def add_shared_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation can be throttled (429
+    `throttled`, or `login_locked` on the token), and every operation that takes a
+    body can be refused as too large (413 `payload_too_large`, before the view)."""
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("429", _error_response("Too many requests: wait Retry-After."))
+            if "requestBody" in operation:
+                responses.setdefault("413", _error_response("The request body is too large."))
+    return result
+
+
+def docs_view():
+    """The Swagger UI page: its script is served as a file (no inline script, as
+    the site's Content Security Policy wants); the page's own inline <style> is
+    allowed on this page alone."""
+    from csp.decorators import csp_update
+    from drf_spectacular.views import SpectacularSwaggerSplitView
+
+    view = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+    return csp_update({"style-src": ["'unsafe-inline'"]})(view)

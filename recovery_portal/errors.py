@@ -117,6 +117,18 @@ class PayloadTooLarge(DomainError):
     default_detail = "The upload is too large."
 
 
+class LoginLocked(DomainError):
+    """Too many failed log-ins for one username from one address (django-axes):
+    refused until the cool-off has passed, even with the right password."""
+
+    code = "login_locked"
+    status = 429
+    default_detail = (
+        "Too many failed log-ins for this username from your address: try again later, "
+        "or ask your administrator to reset your password."
+    )
+
+
 # Codes raised by the framework rather than by services, for the catalogue's sake.
 FRAMEWORK_CODES = {
     "not_authenticated": 401,
@@ -129,6 +141,7 @@ FRAMEWORK_CODES = {
     "throttled": 429,
     "parse_error": 400,
     "invalid": 400,
+    "server_error": 500,
 }
 
 

@@ -47,10 +47,13 @@ INSTALLED_APPS = [
     "backups",
     "restore_requests",
     "alerts",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AccountMiddleware",
+    "recovery_portal.middleware.RequestLimitsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "recovery_portal.urls"
@@ -110,6 +116,11 @@ else:
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+# django-axes first: it refuses a locked-out username and address before any check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -278,6 +289,60 @@ if not DEBUG:
     )
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Failed log-ins (django-axes; the login page, the admin's and POST /api/v1/auth/token/):
+# after AXES_FAILURE_LIMIT failures for one username from one address, that pair is
+# refused for the cool-off, even with the right password (a page, or 429 login_locked).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+
+# API throttling (DRF, counters in the cache: Redis in production): 429 "throttled"
+# with Retry-After. "login" is POST /api/v1/auth/token/, per address.
+# NUM_PROXIES: how many trusted proxies put the client's address in X-Forwarded-For.
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0) or None
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+    "rest_framework.throttling.ScopedRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env.str("THROTTLE_ANON", default="60/minute"),
+    "user": env.str("THROTTLE_USER", default="1200/minute"),
+    "login": env.str("THROTTLE_LOGIN", default="20/minute"),
+}
+
+# Content Security Policy (django-csp): only this site's own scripts, styles, images
+# and forms; no inline script. Inline style *attributes* are allowed (style-src-attr)
+# for the progress bars' width; no <style> element is. The API docs page adds its own
+# inline style (recovery_portal.api.docs_view).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Every operation's 429, and 413 where it takes a body, in the schema (after the enums).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "recovery_portal.api.add_shared_errors",
+]
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 
 LOGGING = {
     "version": 1,

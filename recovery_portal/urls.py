@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from .api import docs_view
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -18,7 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", docs_view(), name="api-docs"),
     path("", include("accounts.urls")),
     path("crm/", include("crm.urls")),
     path("backups/", include("backups.urls")),

@@ -37,6 +37,26 @@ def _fast_password_hasher():
         yield
 
 
+def reset_throttle_counters() -> None:
+    """Forget the API's throttle counters (DRF keeps them in the cache, Redis here):
+    each test starts with none, whatever the tests before it sent."""
+    from django.core.cache import cache
+
+    client = getattr(cache, "_cache", None)
+    if client is None or not hasattr(client, "get_client"):
+        cache.clear()  # a local-memory cache: nothing else lives in it
+        return
+    redis = client.get_client(write=True)
+    keys = list(redis.scan_iter(match=cache.make_key("throttle_") + "*", count=1000))
+    if keys:
+        redis.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    reset_throttle_counters()
+
+
 @pytest.fixture(autouse=True)
 def _require_postgresql(request):
     """The suite runs on PostgreSQL, where the product runs (the demo's SQLite path

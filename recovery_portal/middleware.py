@@ -1,0 +1,85 @@
+"""Limits every request shares, before any view reads a byte of the body, and
+the API's error shape for answers that Django gives before DRF is reached.
+
+- A body larger than its limit is refused with 413 `payload_too_large`: a form
+  or JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE, an upload (multipart) over
+  IMPORT_MAX_BYTES plus room for the form's other fields. (DRF reads a JSON body
+  from the stream, past Django's own check, so the limit is applied here.)
+- Under /api/, an error answer that is not JSON (an unknown URL, a method the
+  URL does not take, a bad request Django refused) becomes `{"code", "detail"}`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from .errors import FRAMEWORK_CODES, PayloadTooLarge
+
+API_PREFIX = "/api/"
+MULTIPART_OVERHEAD = 64 * 1024  # the form's other fields and the part headers
+
+_CODE_BY_STATUS = {status: code for code, status in FRAMEWORK_CODES.items()}
+_CODE_BY_STATUS.update({400: "invalid", 403: "permission_denied", 413: "payload_too_large"})
+_DETAIL_BY_CODE = {
+    "invalid": "The request is not valid.",
+    "not_found": "There is no such address in the API.",
+    "method_not_allowed": "This address does not take that method.",
+    "permission_denied": "You do not have permission to do this.",
+    "payload_too_large": "The request is too large.",
+    "server_error": "Something went wrong on our side; nothing was changed. Try again later.",
+}
+
+
+def body_limit(request) -> int:
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith("multipart/form-data"):
+        return settings.IMPORT_MAX_BYTES + MULTIPART_OVERHEAD
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+class RequestLimitsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = body_limit(request)
+        if length > limit:
+            error = PayloadTooLarge(
+                f"The request is {_megabytes(length)}; the limit is {_megabytes(limit)}."
+            )
+            if _is_api(request):
+                return JsonResponse(
+                    {"code": error.code, "detail": error.detail}, status=error.status
+                )
+            return render(request, "413.html", {"detail": error.detail}, status=error.status)
+        response = self.get_response(request)
+        if _is_api(request) and response.status_code >= 400 and not _is_json(response):
+            code = _CODE_BY_STATUS.get(response.status_code, "invalid")
+            if response.status_code >= 500:
+                code = "server_error"
+            json_response = JsonResponse(
+                {"code": code, "detail": _DETAIL_BY_CODE.get(code, "The request was refused.")},
+                status=response.status_code,
+            )
+            if response.has_header("Allow"):
+                json_response["Allow"] = response["Allow"]
+            return json_response
+        return response
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
