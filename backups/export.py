@@ -39,7 +39,7 @@ from crm.registry import entity
 from .storage import snapshot_storage
 
 BOM = "\ufeff".encode()
-ZIP_LEVEL = 6  # zlib's default: the zip is about a fifth of the CSV
+ZIP_LEVEL = 1  # fast: the zip is about a fifth of the CSV (level 6: a seventh, 20% slower)
 LINES_PER_WRITE = 2000
 
 
@@ -52,8 +52,7 @@ class _Compressing:
 
     def __init__(self, out):
         self.out = out
-        self.parts: list[bytes] = []
-        self.size = 0
+        self.buffer = bytearray()
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._drain, daemon=True, name="export-zip")
@@ -68,18 +67,17 @@ class _Compressing:
                     self.error = exc
 
     def write(self, data) -> int:
-        self.parts.append(data)
-        self.size += len(data)
-        if self.size >= self.CHUNK:
+        self.buffer += data
+        if len(self.buffer) >= self.CHUNK:
             self._hand_over()
         return len(data)
 
     def _hand_over(self) -> None:
         if self.error is not None:
             raise self.error
-        if self.parts:
-            self.queue.put(b"".join(self.parts))
-            self.parts, self.size = [], 0
+        if self.buffer:
+            self.queue.put(bytes(self.buffer))
+            self.buffer = bytearray()
 
     def close(self) -> None:
         try:
@@ -124,14 +122,14 @@ def _load_as_text(cursor, snapshot, et) -> str:
     """COPY one snapshot file into a temporary table of text columns (id as bigint,
     for the order): the cheapest load there is, since the cells are written out
     again as text. Returns the table's name."""
-    from .restore_sql import SchemaMismatch
+    from . import restore_sql
     from .snapshots import open_entity_csv, read_manifest
 
     entry = read_manifest(snapshot)["files"][et.entity_type]
     columns = entry["columns"]
     unknown = [c for c in columns if c not in et.field_names]
     if unknown or "id" not in columns:
-        raise SchemaMismatch(
+        raise restore_sql.SchemaMismatch(
             f"{et.label_plural}: the backup has columns today's CRM does not know "
             f"({', '.join(unknown) or 'no id'}); it cannot be exported."
         )
@@ -145,7 +143,9 @@ def _load_as_text(cursor, snapshot, et) -> str:
     with open_entity_csv(snapshot, et.entity_type) as stream:
         options = f"FORMAT csv, HEADER MATCH{force}"
         cursor.copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", stream
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})",
+            stream,
+            restore_sql.COPY_CHUNK,  # positional: Django's debug cursor passes no keywords
         )
     return table
 
