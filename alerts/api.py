@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from accounts.actors import Source
 from accounts.permissions import AccountMixin, IsAccountAdmin, IsAccountMember
 from recovery_portal.api import ErrorSerializer, KeysetPagination
 from recovery_portal.errors import Invalid, NotFound
@@ -100,9 +101,9 @@ class AlertActionView(AlertsMixin, GenericAPIView):
         if self.action_name == "dismiss":
             services.alert_dismiss(alert=alert, actor=request.user)
         elif self.action_name == "suspend":
-            services.suspend_actor(alert=alert, actor=request.user)
+            services.suspend_actor(alert=alert, actor=request.user, source=Source.API)
         else:
-            services.lift_suspension(alert=alert, actor=request.user)
+            services.lift_suspension(alert=alert, actor=request.user, source=Source.API)
         return Response(AlertSerializer(self.get_alert(pk)).data)
 
 

@@ -100,7 +100,7 @@ def detect(notice: DeletionNotice) -> list[Alert]:
 
 def _actor_rule(rules: AlertRules, notice: DeletionNotice, key: str, path: str) -> Alert | None:
     window = timedelta(minutes=rules.burst_minutes)
-    since = notice.occurred_at - window
+    since = _window_start(notice, Alert.Kind.ACTOR, key, window)
     burst = _burst_under_way(notice, Alert.Kind.ACTOR, key, window)
     if burst is not None:
         # The burst goes on: the same alert grows by this operation.
@@ -117,7 +117,7 @@ def _actor_rule(rules: AlertRules, notice: DeletionNotice, key: str, path: str) 
 def _share_rule(
     rules: AlertRules, notice: DeletionNotice, entity_type: str, path: str
 ) -> Alert | None:
-    since = notice.occurred_at - SHARE_WINDOW
+    since = _window_start(notice, Alert.Kind.SHARE, entity_type, SHARE_WINDOW)
     burst = _burst_under_way(notice, Alert.Kind.SHARE, entity_type, SHARE_WINDOW)
     if burst is not None:
         return _grow(burst, notice, path, {entity_type: notice.counts[entity_type]})
@@ -152,7 +152,8 @@ def _count_up_to(account_id: int, entity_type: str, limit: int) -> int:
     """How many records of the type the account has now, counted up to `limit`."""
     model = entity(entity_type).model
     # Uses index: the table's (account_id, …) index; reads at most `limit` entries.
-    return len(model.objects.filter(account_id=account_id).values_list("pk", flat=True)[:limit])
+    # SELECT count(*) FROM (SELECT … WHERE account_id = … LIMIT limit): counted in SQL.
+    return model.objects.filter(account_id=account_id).values("pk")[:limit].count()
 
 
 def _actor_alert_covers(account_id: int, entity_type: str, since) -> bool:
@@ -164,10 +165,34 @@ def _actor_alert_covers(account_id: int, entity_type: str, since) -> bool:
     )
 
 
+def _window_start(notice: DeletionNotice, kind: str, key: str, window):
+    """Where the rule's window starts: `window` before this deletion, or after the
+    last deletion of a burst that has been undone, whichever is later (what an
+    undo brought back does not count toward the next alert).
+
+    Uses index: alert_burst (account, kind, burst_key, -last_at)."""
+    since = notice.occurred_at - window
+    undone = (
+        Alert.objects.filter(
+            account_id=notice.account_id,
+            kind=kind,
+            burst_key=key,
+            last_at__gt=since,
+            last_at__lte=notice.occurred_at,
+            undone_at__isnull=False,
+        )
+        .order_by("-last_at")
+        .values_list("last_at", flat=True)
+        .first()
+    )
+    return max(since, undone) if undone else since
+
+
 def _burst_under_way(notice: DeletionNotice, kind: str, key: str, window) -> Alert | None:
     """The alert of a burst that this deletion continues: its deletions reach to
     within `window` of this one (a backdated deletion, from the demo's seed, is
-    never taken into a later burst).
+    never taken into a later burst). An undone alert is closed: what follows its
+    undo is a burst of its own.
 
     Uses index: alert_burst (account, kind, burst_key, -last_at)."""
     return (
@@ -178,6 +203,7 @@ def _burst_under_way(notice: DeletionNotice, kind: str, key: str, window) -> Ale
             burst_key=key,
             last_at__gt=notice.occurred_at - window,
             started_at__lt=notice.occurred_at + window,
+            undone_at__isnull=True,
         )
         .order_by("-last_at")
         .first()

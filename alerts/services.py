@@ -55,12 +55,15 @@ def rules_update(*, account: Account, values: dict, actor) -> AlertRules:
     return rules
 
 
-def _history(alert: Alert, action: str, title: str, data: dict | None = None, actor=None) -> None:
-    who = (
-        Actor.for_user(actor, Source.PAGE)
-        if actor is not None
-        else Actor.system(source=Source.SYSTEM)
-    )
+def _history(
+    alert: Alert,
+    action: str,
+    title: str,
+    data: dict | None = None,
+    actor=None,
+    source: str = Source.PAGE,
+) -> None:
+    who = Actor.for_user(actor, source) if actor is not None else Actor.system(source=Source.SYSTEM)
     record_events(
         account_id=alert.account_id,
         actor=who,
@@ -140,7 +143,7 @@ def _member_of_alert(alert: Alert) -> Membership:
 
 
 @transaction.atomic
-def suspend_actor(*, alert: Alert, actor) -> Membership:
+def suspend_actor(*, alert: Alert, actor, source: str = Source.PAGE) -> Membership:
     """Stop the damage: the member's deletions (pages, API token, bulk actions) are
     refused with 403 deletions_suspended until an administrator lifts it."""
     membership = _member_of_alert(alert)
@@ -152,12 +155,18 @@ def suspend_actor(*, alert: Alert, actor) -> Membership:
     membership.deletions_suspended_at = timezone.now()
     membership.deletions_suspended_by = actor
     membership.save(update_fields=["deletions_suspended_at", "deletions_suspended_by"])
-    _history(alert, Action.UPDATE, f"Deletions by {alert.actor_name} suspended", actor=actor)
+    _history(
+        alert,
+        Action.UPDATE,
+        f"Deletions by {alert.actor_name} suspended",
+        actor=actor,
+        source=source,
+    )
     return membership
 
 
 @transaction.atomic
-def lift_suspension(*, alert: Alert, actor) -> Membership:
+def lift_suspension(*, alert: Alert, actor, source: str = Source.PAGE) -> Membership:
     membership = _member_of_alert(alert)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.deletions_suspended_at is None:
@@ -166,7 +175,11 @@ def lift_suspension(*, alert: Alert, actor) -> Membership:
     membership.deletions_suspended_by = None
     membership.save(update_fields=["deletions_suspended_at", "deletions_suspended_by"])
     _history(
-        alert, Action.UPDATE, f"Suspension of {alert.actor_name}'s deletions lifted", actor=actor
+        alert,
+        Action.UPDATE,
+        f"Suspension of {alert.actor_name}'s deletions lifted",
+        actor=actor,
+        source=source,
     )
     return membership
 

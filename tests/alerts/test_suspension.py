@@ -47,7 +47,7 @@ def test_suspending_is_recorded_in_the_history(acme, alice, bob, suspended):
     event = Event.objects.get(account=acme, entity_type="alert", action="update")
     assert event.entity_id == suspended.pk
     assert event.title == "Deletions by bob suspended"
-    assert (event.actor_id, event.actor_name) == (alice.pk, "alice")
+    assert (event.actor_id, event.actor_name, event.source) == (alice.pk, "alice", "api")
 
 
 def test_a_suspended_actor_cannot_delete_through_the_api_with_their_token(

@@ -312,3 +312,25 @@ def test_a_share_alert_undoes_every_actors_deletions_of_its_type(acme, alice, bo
     assert response.status_code == 200, response.json()
     assert response.json()["total"] == 11
     assert Contact.objects.filter(pk__in=ids).count() == 50
+
+
+def test_deletions_after_an_undo_are_a_new_burst_counted_from_zero(acme, alice, bob, api, burst):
+    alert = burst["alert"]
+    assert api(alice).post(f"{API}{alert.pk}/undo/").status_code == 200
+    more = [make(acme, "contact", last_name=f"Later{i}").pk for i in range(100)]
+
+    bulk_delete(acme, more[:99], by=bob)  # 99 after the undo: under the rule on their own
+
+    assert alerts_of(acme) == [alert]
+    alert.refresh_from_db()
+    assert alert.counts == {"contact": 150}  # the undone alert is closed
+
+    bulk_delete(acme, more[99:], by=bob)
+
+    first, second = alerts_of(acme)
+    assert first.pk == alert.pk
+    assert second.counts == {"contact": 100}
+    assert second.undone_at is None
+    response = api(alice).post(f"{API}{second.pk}/undo/")
+    assert response.status_code == 200
+    assert response.json()["total"] == 100
