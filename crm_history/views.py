@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 from django.views import View
 
 from accounts.access import MemberRequiredMixin
@@ -18,7 +19,7 @@ from accounts.capabilities import Capability, plan_allows, plans_with
 from accounts.models import Membership, Plan, Role
 from recovery_portal.errors import Invalid
 
-from . import selectors
+from . import chart, selectors
 from .models import Action, Event
 from .registry import entity_links
 
@@ -94,6 +95,46 @@ def timeline_rows(account, events: list[Event]) -> list[dict]:
     return rows
 
 
+def deletions_chart(request, account) -> dict:
+    """The History's deletions chart: per day over the last seven days, or per hour
+    of `?chart_day=`; each bar links to the timeline of that day's (hour's)
+    deletions, and keeps the hourly view of that day."""
+    day, error = chart.parse_chart_day(request.GET.get("chart_day"), account)
+    timeline = reverse("history:timeline")
+
+    def params(bucket) -> dict:
+        if day is None:
+            local_day = bucket.local_start.date().isoformat()
+            return {"occurred_after": local_day, "occurred_before": local_day}
+        return {
+            "occurred_after": chart.link_value(bucket.start, account),
+            "occurred_before": chart.link_value(bucket.end, account),
+        }
+
+    def link(bucket) -> str:
+        chart_day = day or bucket.local_start.date()
+        query = {"action": Action.DELETE, **params(bucket), "chart_day": chart_day.isoformat()}
+        return f"{timeline}?{urlencode(query)}"
+
+    def selected(bucket) -> bool:
+        return request.GET.get("action") == Action.DELETE and all(
+            request.GET.get(name) == value for name, value in params(bucket).items()
+        )
+
+    series = chart.deletions_per_hour(account, day) if day else chart.deletions_per_day(account)
+    back = None
+    if day is not None:
+        query = request.GET.copy()
+        query.pop("chart_day", None)
+        query.pop("cursor", None)
+        back = f"{timeline}?{query.urlencode()}" if query else timeline
+    return {
+        "chart": chart.picture(series, link=link, selected=selected),
+        "chart_back_url": back,
+        "chart_error": error,
+    }
+
+
 def _with_cursor(query, cursor: str | None) -> str | None:
     if cursor is None:
         return None
@@ -131,6 +172,9 @@ class TimelineView(MemberRequiredMixin, View):
         cleaned = filterset.form.cleaned_data if filterset.is_valid() else {}
         # R5: no deletion for the period searched; the records may only be hidden
         # by a filter on a CRM list.
+        drawn = deletions_chart(request, account)
+        if drawn["chart_error"]:
+            status = 400
         no_deletions = bool(
             page is not None
             and not page.items
@@ -139,6 +183,7 @@ class TimelineView(MemberRequiredMixin, View):
         )
         context = {
             "nav": "history",
+            **drawn,
             "filter": filterset,
             "filter_form": filterset.form,
             "rows": rows,

@@ -7,6 +7,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views import View
 
 from accounts.access import AdminRequiredMixin
@@ -63,11 +66,63 @@ class RequestListView(RestoreContextMixin, View):
         )
 
 
+def _deletions_chart(request, account) -> dict:
+    """R14, "when did the data go?": the deletions chart of the last seven days (per
+    hour of `?chart_day=`) and the largest burst of deletions in the restore window,
+    which the form offers as the deletion time. A day's bar opens its hours; an
+    hour's bar checks the History for that hour (step one) and fills it in."""
+    from crm_history import chart
+
+    day, error = chart.parse_chart_day(request.GET.get("chart_day"), account)
+    here = reverse("restore_requests:new")
+
+    def link(bucket) -> str:
+        if day is None:
+            query = {"chart_day": bucket.local_start.date().isoformat()}
+            return f"{here}?{urlencode(query)}#deletions-chart"
+        query = {"deleted_at": local_input(bucket.start, account), "chart_day": day.isoformat()}
+        return f"{here}?{urlencode(query)}"
+
+    def selected(bucket) -> bool:
+        return day is not None and request.GET.get("deleted_at") == local_input(
+            bucket.start, account
+        )
+
+    series = chart.deletions_per_hour(account, day) if day else chart.deletions_per_day(account)
+    first, last = series.buckets[0], series.buckets[-1]
+    history = {
+        "action": "delete",
+        "occurred_after": chart.link_value(first.start, account),
+        "occurred_before": chart.link_value(last.end, account),
+    }
+    return {
+        "chart": chart.picture(series, link=link, selected=selected),
+        "chart_back_url": f"{here}#deletions-chart" if day else None,
+        "chart_error": error,
+        "chart_history_url": f"{reverse('history:timeline')}?{urlencode(history)}",
+        "burst": chart.largest_burst(
+            account, start=selectors.restore_window_start(), end=timezone.now()
+        ),
+        "burst_minutes": chart.BURST_MINUTES,
+    }
+
+
 class RequestCreateView(RestoreContextMixin, View):
     """Step one looks the time up in the History (R8) and suggests an option;
-    step two files the request (R7, R14). Plans without restores see why (R17)."""
+    step two files the request (R7, R14). Plans without restores see why (R17).
+    The deletions chart shows when the data went; the start of the largest burst
+    of deletions is offered as the deletion time (R14)."""
 
     template_name = "restore_requests/new.html"
+
+    def when(self) -> dict:
+        if not hasattr(self, "_when"):
+            self._when = (
+                _deletions_chart(self.request, self.account)
+                if plan_allows(self.account, Capability.RESTORE)
+                else {}
+            )
+        return self._when
 
     def page(self, form, check_form, around=None, suggestion=None, status=200):
         return render(
@@ -81,6 +136,8 @@ class RequestCreateView(RestoreContextMixin, View):
                 option_help=OPTION_HELP,
                 options=[(o.value, o.label, OPTION_HELP[o]) for o in Option],
                 window_start=selectors.restore_window_start(),
+                burst_offered=getattr(self, "burst_offered", False),
+                **self.when(),
             ),
             status=status,
         )
@@ -100,8 +157,14 @@ class RequestCreateView(RestoreContextMixin, View):
         )
 
     def get(self, request):
-        form = RequestForm(account=self.account, initial={"option": Option.CSV_EXPORT})
-        check_form = CheckForm(account=self.account)
+        burst = self.when().get("burst")
+        offered = {}
+        if burst is not None and "deleted_at" not in request.GET:
+            # R14: the start of the largest burst, which the administrator can change.
+            offered = {"deleted_at": local_input(burst.start, self.account)}
+            self.burst_offered = True
+        form = RequestForm(account=self.account, initial={"option": Option.CSV_EXPORT, **offered})
+        check_form = CheckForm(account=self.account, initial=offered)
         around = suggestion = None
         if "deleted_at" in request.GET and plan_allows(self.account, Capability.RESTORE):
             # "Check the History": R8's count and the suggested option for that time.
