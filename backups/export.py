@@ -118,10 +118,11 @@ def _write_portable(snapshot, et, custom: list[str], out) -> int:
     return rows
 
 
-def _load_as_text(cursor, snapshot, et) -> str:
+def _load_as_text(cursor, snapshot, et, *, json_values: bool = False) -> str:
     """COPY one snapshot file into a temporary table of text columns (id as bigint,
-    for the order): the cheapest load there is, since the cells are written out
-    again as text. Returns the table's name."""
+    for the order; custom field values as jsonb when `json_values`, parsed once
+    per row): the cheapest load there is, since the cells are written out again
+    as text. Returns the table's name."""
     from . import restore_sql
     from .snapshots import open_entity_csv, read_manifest
 
@@ -135,7 +136,8 @@ def _load_as_text(cursor, snapshot, et) -> str:
         )
     table = f"rp_export_{et.entity_type}"
     # Columns the file lacks (added since) stay NULL: an empty cell, as in the Python path.
-    definition = ", ".join(f"{c} {'bigint' if c == 'id' else 'text'}" for c in et.field_names)
+    types = {"id": "bigint", "custom_fields": "jsonb" if json_values else "text"}
+    definition = ", ".join(f"{c} {types.get(c, 'text')}" for c in et.field_names)
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     cursor.execute(f"CREATE TEMP TABLE {table} ({definition}) ON COMMIT DROP")
     text_cols = [c for c in columns if entry["kinds"][c] == "str"]
@@ -152,7 +154,7 @@ def _load_as_text(cursor, snapshot, et) -> str:
 
 def _write_set_based(cursor, snapshot, et, custom: list[str], out) -> int:
     """On PostgreSQL: the file loaded as text, its cells formatted in SQL, COPY out."""
-    table = _load_as_text(cursor, snapshot, et)
+    table = _load_as_text(cursor, snapshot, et, json_values=bool(custom))
     cells = ", ".join(cells_sql(et, "s", custom))
     sink = _Compressing(out)
     try:

@@ -146,7 +146,8 @@ def _literal(text: str) -> str:
 def cells_sql(et: EntityType, alias: str, custom_codes: list[str]) -> list[str]:
     """SQL expressions giving the text of each cell that record_to_row writes (NULL
     for an empty cell), from a row of a snapshot file of `et` loaded as text (the
-    cells as the file has them, an empty cell of a non-text column as NULL)."""
+    cells as the file has them, an empty cell of a non-text column as NULL), its
+    custom field values as jsonb."""
     cells = []
     for field_name, kind in _row_plan(et.entity_type):
         column = f"{alias}.{field_name}"
@@ -159,7 +160,7 @@ def cells_sql(et: EntityType, alias: str, custom_codes: list[str]) -> list[str]:
         else:  # int, date (ISO), decimal (in its column's scale): as the file has them
             cells.append(column)
     for code in custom_codes:
-        cells.append(_escape_sql(f"(({alias}.custom_fields)::jsonb ->> {_literal(code)})"))
+        cells.append(_escape_sql(f"({alias}.custom_fields ->> {_literal(code)})"))
     return cells
 
 
