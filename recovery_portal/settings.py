@@ -351,3 +351,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# django-axes logs each successful log-in at INFO; failures and lockouts are warnings.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

@@ -178,6 +178,8 @@ class ReportsView(HelpdeskRequiredMixin, View):
 
 
 class ReportCloseView(ReportsView):
+    http_method_names = ["post", "options"]  # GET would call ReportsView.get with a pk: 500
+
     def post(self, request, pk):
         report = get_object_or_404(DeletionReport, pk=pk)
         form = CloseForm(request.POST)
