@@ -17,6 +17,7 @@ so it is kept as long as its snapshot and goes with it (R17).
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import tempfile
@@ -43,20 +44,20 @@ ZIP_LEVEL = 1  # fast: the zip is about a fifth of the CSV (level 6: a seventh, 
 LINES_PER_WRITE = 2000
 
 
-class _Compressing:
-    """A sink for COPY's output (one write per row) that gathers rows into large
-    chunks and hands them to a thread writing the zip entry: zlib releases the
-    GIL, so compression runs beside the database's formatting."""
-
-    CHUNK = 256 * 1024
+class _ToZipThread(io.RawIOBase):
+    """Hands large chunks to a thread that writes them into the zip entry: zlib
+    releases the GIL, so compression runs beside the database's formatting."""
 
     def __init__(self, out):
+        super().__init__()
         self.out = out
-        self.buffer = bytearray()
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._drain, daemon=True, name="export-zip")
         self.thread.start()
+
+    def writable(self) -> bool:
+        return True
 
     def _drain(self) -> None:
         while (chunk := self.queue.get()) is not None:
@@ -67,26 +68,25 @@ class _Compressing:
                     self.error = exc
 
     def write(self, data) -> int:
-        self.buffer += data
-        if len(self.buffer) >= self.CHUNK:
-            self._hand_over()
-        return len(data)
-
-    def _hand_over(self) -> None:
         if self.error is not None:
             raise self.error
-        if self.buffer:
-            self.queue.put(bytes(self.buffer))
-            self.buffer = bytearray()
+        if self.thread.is_alive():  # after finish() (a failed COPY), data is dropped
+            self.queue.put(bytes(data))
+        return len(data)
 
-    def close(self) -> None:
-        try:
-            self._hand_over()
-        finally:
+    def finish(self) -> None:
+        if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
         if self.error is not None:
             raise self.error
+
+
+def _compressing_sink(out):
+    """A sink for COPY's output, which writes once per row: a C-level buffer in
+    front of the zip thread, so a row costs no Python call of ours."""
+    raw = _ToZipThread(out)
+    return io.BufferedWriter(raw, buffer_size=256 * 1024), raw
 
 
 def _custom_codes(snapshot) -> dict[str, list[str]]:
@@ -156,14 +156,15 @@ def _write_set_based(cursor, snapshot, et, custom: list[str], out) -> int:
     """On PostgreSQL: the file loaded as text, its cells formatted in SQL, COPY out."""
     table = _load_as_text(cursor, snapshot, et, json_values=bool(custom))
     cells = ", ".join(cells_sql(et, "s", custom))
-    sink = _Compressing(out)
+    sink, raw = _compressing_sink(out)
     try:
         cursor.copy_expert(
             f"COPY (SELECT {cells} FROM {table} s ORDER BY s.id) TO STDOUT WITH (FORMAT csv)",
             sink,
         )
+        sink.flush()
     finally:
-        sink.close()
+        raw.finish()
     return cursor.rowcount
 
 

@@ -16,7 +16,8 @@ Each round, in one run:
 1. a snapshot of the account is taken, and the same rows are dumped by hand
    (`COPY (SELECT account_id, <cols> …) TO STDOUT`, kept in memory) for the floor;
 2. "a day's work" is done in SQL: 1% of the contacts renamed, 1% of the deals
-   deleted, 0.5% of the contacts deleted (their deals unlinked), 1,000 leads added;
+   moved to another stage, 1% of the deals deleted, a tenth of the contacts
+   deleted (a mass deletion; their deals unlinked), 1,000 leads added;
 3. the preview of a CRM rollback (`backups.restores.preview`) is timed;
 4. the CRM rollback (`execute_run` of a RestoreRun, in this process, no worker:
    lock, verify, safety snapshot, the set-based diff with its History events,
@@ -288,14 +289,20 @@ def day_of_work(account_id: int) -> None:
             "WHERE account_id = %s AND id %% 100 = 7",
             [a],
         )
+        cursor.execute(
+            "UPDATE crm_deal SET stage_id = 'WON', updated_at = now() "
+            "WHERE account_id = %s AND id %% 100 = 5",
+            [a],
+        )
         cursor.execute("DELETE FROM crm_deal WHERE account_id = %s AND id %% 100 = 3", [a])
+        # A mass deletion: a tenth of the contacts, their deals unlinked (as the services do).
         cursor.execute(
             "UPDATE crm_deal SET contact_id = NULL, updated_at = now() WHERE account_id = %s "
             "AND contact_id IN (SELECT id FROM crm_contact WHERE account_id = %s "
-            "AND id %% 200 = 11)",
+            "AND id %% 10 = 3)",
             [a, a],
         )
-        cursor.execute("DELETE FROM crm_contact WHERE account_id = %s AND id %% 200 = 11", [a])
+        cursor.execute("DELETE FROM crm_contact WHERE account_id = %s AND id %% 10 = 3", [a])
         cursor.execute(
             "INSERT INTO crm_lead (account_id, created_at, updated_at, assigned_by_id, comments, "
             "custom_fields, title, name, second_name, last_name, company_title, post, status_id, "
