@@ -88,6 +88,8 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
+if "DATABASE_URL" not in env:
+    VAR_DIR.mkdir(exist_ok=True)  # the demo's SQLite file lives here; a fresh clone has none
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
@@ -340,6 +342,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "recovery_portal.api.add_shared_errors",
 ]
+CSRF_FAILURE_VIEW = "accounts.csrf.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
