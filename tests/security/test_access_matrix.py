@@ -176,6 +176,33 @@ def problem_with(response, text: str, expected, api: bool) -> str | None:
     return None
 
 
+POST_FORM = re.compile(r"<form\b[^>]*method=[\"']?post[^>]*>(.*?)</form>", re.I | re.S)
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
+EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+STYLE_ELEMENT = re.compile(r"<style\b", re.I)
+# The API docs page brings its own inline <style> (allowed there by recovery_portal.api).
+OWN_STYLE_ALLOWED = ("/api/docs/",)
+
+
+def page_problem(url: str, response, text: str) -> str | None:
+    """A page must work under the Content Security Policy (no inline script, no
+    event handler attribute, no <style> element) and post every form with CSRF."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return None
+    if INLINE_SCRIPT.search(text):
+        return "has an inline <script> (refused by the CSP)"
+    if EVENT_HANDLER.search(text):
+        return "has an on…= event handler attribute (refused by the CSP)"
+    if STYLE_ELEMENT.search(text) and not url.startswith(OWN_STYLE_ALLOWED):
+        return "has a <style> element (refused by the CSP)"
+    if "Content-Security-Policy" not in response:
+        return "has no Content-Security-Policy header"
+    for form in POST_FORM.findall(text):
+        if "csrfmiddlewaretoken" not in form:
+            return "has a POST form without the CSRF token"
+    return None
+
+
 def leak_in(caller: str, text: str, response, expected) -> str | None:
     marks = [m for m in FORBIDDEN_MARKS[caller] if m in text]
     if marks:
@@ -194,6 +221,7 @@ class Tally:
     csrf_cases: int = 0
     failures: list = field(default_factory=list)
     leaks: list = field(default_factory=list)
+    forms_checked: int = 0  # answers with a POST form, each checked for the CSRF token
     # caller -> marks seen in answers it may see (the marks are really on the pages,
     # so their absence from the others' answers means something)
     seen: dict = field(default_factory=dict)
@@ -215,6 +243,11 @@ def run_case(world, row, caller, mode, tally: Tally, *, csrf=True, expected=None
     problem = problem_with(response, text, expected, api)
     if problem:
         tally.failures.append(f"{where}: {problem}")
+    page = page_problem(url, response, text)
+    if page:
+        tally.failures.append(f"{where}: {page}")
+    if POST_FORM.search(text):
+        tally.forms_checked += 1
     tally.seen.setdefault(caller, set()).update(m for m in (CRM_MARK, NOTE_MARK) if m in text)
     leak = leak_in(caller, text, response, expected)
     if leak:
@@ -299,6 +332,7 @@ def test_access_matrix_every_pattern_method_and_caller():
         "csrf_requests_checked": tally.csrf_cases,
         "unaccepted_method_requests": unaccepted,
         "admin_group_requests": admin_cases,
+        "pages_with_post_forms_checked": tally.forms_checked,
         "failures": len(tally.failures),
         "leaks": len(tally.leaks),
     }
