@@ -1,8 +1,9 @@
 """The demo path, as `make demo` runs it: no PostgreSQL, no Redis, no broker.
 
-In a subprocess with none of the services' variables (SQLite in a temporary
-folder, Celery eager): migrate, seed the demo, serve it with runserver, and
-walk in through the login form as a seeded user to the contacts list.
+In a subprocess, in a fresh copy of the project, with none of the services'
+variables (the settings' defaults: SQLite under var/, Celery eager): migrate,
+seed the demo, serve it with runserver, and walk in through the login form as
+a seeded user to the contacts list.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -37,23 +39,52 @@ SERVICE_VARIABLES = (
 )
 
 
+def _fresh_copy(folder: Path) -> Path:
+    """The project's files as a fresh clone has them (no var/), so the demo runs on
+    its true defaults: the SQLite file and media under the copy's own var/."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+    names = listed.stdout.splitlines() if listed.returncode == 0 else []
+    if not names:  # not a git checkout: everything but the local state
+        names = [
+            str(p.relative_to(BASE_DIR))
+            for p in BASE_DIR.rglob("*")
+            if p.is_file() and not {".venv", "var", ".git"} & set(p.relative_to(BASE_DIR).parts)
+        ]
+    tree = folder / "clone"
+    for name in names:
+        source = BASE_DIR / name
+        if source.is_file():
+            target = tree / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return tree
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """A migrated and seeded demo database in a temporary folder, and the environment."""
-    folder = tmp_path_factory.mktemp("demo")
+    """A migrated and seeded demo database in a fresh copy of the project, on the
+    settings' defaults (no DATABASE_URL: SQLite under the copy's var/)."""
+    tree = _fresh_copy(tmp_path_factory.mktemp("demo"))
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    env["DATABASE_URL"] = f"sqlite:///{folder / 'db.sqlite3'}"
-    env["MEDIA_ROOT"] = str(folder / "media")
-    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    manage = [sys.executable, str(tree / "manage.py")]
     migrate = subprocess.run(
-        [*manage, "migrate", "--noinput"], env=env, capture_output=True, text=True, cwd=BASE_DIR
+        [*manage, "migrate", "--noinput"], env=env, capture_output=True, text=True, cwd=tree
     )
     assert migrate.returncode == 0, migrate.stderr
-    seed = subprocess.run(
-        [*manage, "seed_demo"], env=env, capture_output=True, text=True, cwd=BASE_DIR
-    )
+    seed = subprocess.run([*manage, "seed_demo"], env=env, capture_output=True, text=True, cwd=tree)
     assert seed.returncode == 0, seed.stderr
-    return {"env": env, "manage": manage, "db": folder / "db.sqlite3", "seed_output": seed.stdout}
+    return {
+        "env": env,
+        "manage": manage,
+        "db": tree / "var" / "db.sqlite3",
+        "seed_output": seed.stdout,
+        "tree": tree,
+    }
 
 
 def _free_port() -> int:
@@ -69,7 +100,7 @@ def server(demo):
     process = subprocess.Popen(
         [*demo["manage"], "runserver", "--noreload", f"127.0.0.1:{port}"],
         env=demo["env"],
-        cwd=BASE_DIR,
+        cwd=demo["tree"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -115,7 +146,7 @@ def test_seed_demo_a_second_time_says_the_data_exists_and_writes_nothing(demo):
         env=demo["env"],
         capture_output=True,
         text=True,
-        cwd=BASE_DIR,
+        cwd=demo["tree"],
     )
     assert again.returncode == 0, again.stderr
     assert "demo data exists" in again.stdout
