@@ -668,6 +668,48 @@ def snapshot_contains(snapshot: Snapshot, entity_type: str, ids: Iterable[int]) 
     return found
 
 
+def snapshots_contain(
+    asked: dict[tuple[int, str], Iterable[int]],
+) -> dict[tuple[int, str], set[int]]:
+    """`snapshot_contains` for many (snapshot id, entity type) pairs at once, for a
+    page that shows many (the helpdesk queue): one query for the chunk ranges of
+    every pair, one for the chunks that may hold the ids asked.
+
+    Uses index: snapshot_ids_range (snapshot, entity_type, first_id).
+    """
+    from django.db.models import Q
+
+    wanted = {key: sorted({int(i) for i in ids}) for key, ids in asked.items()}
+    wanted = {key: ids for key, ids in wanted.items() if ids}
+    found: dict[tuple[int, str], set[int]] = {key: set() for key in asked}
+    if not wanted:
+        return found
+    condition = Q()
+    for (snapshot_id, entity_type), ids in wanted.items():
+        condition |= Q(
+            snapshot_id=snapshot_id,
+            entity_type=entity_type,
+            first_id__lte=ids[-1],
+            last_id__gte=ids[0],
+        )
+    needed: dict[int, tuple[tuple[int, str], list[int]]] = {}
+    for pk, snapshot_id, entity_type, first, last in SnapshotIds.objects.filter(
+        condition
+    ).values_list("pk", "snapshot_id", "entity_type", "first_id", "last_id"):
+        ids = wanted[(snapshot_id, entity_type)]
+        lo, hi = bisect_left(ids, first), bisect_right(ids, last)
+        if lo < hi:
+            needed[pk] = ((snapshot_id, entity_type), ids[lo:hi])
+    for pk, packed in SnapshotIds.objects.filter(pk__in=needed).values_list("pk", "packed"):
+        chunk = _unpack(packed)  # sorted: binary search
+        key, ids = needed[pk]
+        for value in ids:
+            i = bisect_left(chunk, value)
+            if i < len(chunk) and chunk[i] == value:
+                found[key].add(value)
+    return found
+
+
 def snapshot_ids(snapshot: Snapshot, entity_type: str) -> Iterator[int]:
     """Every id the snapshot holds for `entity_type`, ascending, chunk by chunk."""
     chunks = (

@@ -17,7 +17,7 @@ from recovery_portal.errors import DomainError
 from . import selectors, services
 from .forms import CloseForm, MessageForm, ProposeForm, RejectForm
 from .models import DeletionReport, RestoreRequest, Status
-from .nearest import holds_deleted, nearest_snapshots
+from .nearest import holds_deleted_many, nearest_snapshots
 from .states import allowed
 
 
@@ -42,11 +42,12 @@ class QueueView(HelpdeskRequiredMixin, View):
             plan = None
         rows = list(selectors.helpdesk_queue(status=status, plan=plan)[:100])
         before = selectors.nearest_before_many(rows)
+        holds = holds_deleted_many([(r, before.get(r.pk)) for r in rows])  # no query per row
         now = timezone.now()
         queue = []
         for r in rows:
             nearest = before.get(r.pk)
-            held, deleted = holds_deleted(r, nearest) if nearest else (0, 0)
+            held, deleted = holds.get(r.pk, (0, 0))
             queue.append(
                 {"obj": r, "age": now - r.filed_at, "nearest": nearest, "held": held,
                  "deleted": deleted}
