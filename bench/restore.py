@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -539,30 +540,33 @@ def main() -> None:
     rounds = [round_(account, user, n) for n in range(1, args.rounds + 1)]
     others_after = checksum("account_id <> %s", [account.pk])
 
-    def best(key):
-        return min(r[key] for r in rounds)
+    def spread(values) -> str:
+        values = sorted(values)
+        return f"median {median(values):.2f}, range {values[0]:.2f}–{values[-1]:.2f}"
 
-    best_rollback = min(rounds, key=lambda r: r["rollback"] / r["floor"])
-    best_export = min(rounds, key=lambda r: r["export"] / r["copy"])
+    rollback = [x["rollback"] / x["floor"] for x in rounds]
+    export = [x["export"] / x["copy"] for x in rounds]
+    by_hand = [x["export"] / x["by_hand"] for x in rounds]
     r = rounds[-1]
     lines = [
         f"account: {args.records:,} CRM records, beside {args.others:,} records of "
-        f"{OTHER_ACCOUNTS} other accounts; {args.rounds} rounds, best ratio shown",
+        f"{OTHER_ACCOUNTS} other accounts; {args.rounds} rounds",
         f"changes since the snapshot (back, lost, reverted): {r['changes']}; "
         f"History events written by the rollback: {r['events']:,}",
-        f"CRM rollback: {best_rollback['rollback']:.2f} s; floor (DELETE + COPY FROM, one "
-        f"transaction): {best_rollback['floor']:.2f} s; ratio "
-        f"{best_rollback['rollback'] / best_rollback['floor']:.2f}x  (target <= 2x)",
-        f"  of which: verify the snapshot ~{best('verify'):.2f} s, a snapshot of the account "
-        f"(the safety snapshot) ~{best('snapshot'):.2f} s",
-        f"CSV export: {best_export['export']:.2f} s; COPY TO STDOUT (FORMAT csv) of the same "
-        f"rows: {best_export['copy']:.2f} s ({r['copy_bytes'] / 1e6:.1f} MB); ratio "
-        f"{best_export['export'] / best_export['copy']:.2f}x  (target <= 2x)",
-        f"  the same data path by hand (gunzip the snapshot into COPY FROM a temporary "
-        f"table, COPY TO STDOUT): {best_export['by_hand']:.2f} s; export / by hand "
-        f"{best_export['export'] / best_export['by_hand']:.2f}x; zip "
-        f"{r['zip_bytes'] / 1e6:.1f} MB",
-        f"preview (crm_rollback): {best('preview'):.2f} s  (target < 2 s)",
+        f"CRM rollback / floor (DELETE + COPY FROM, one transaction): {spread(rollback)}  "
+        "(target <= 2x)",
+        f"  times: rollback median {median(x['rollback'] for x in rounds):.2f} s, floor median "
+        f"{median(x['floor'] for x in rounds):.2f} s; within the rollback: verifying the "
+        f"snapshot ~{median(x['verify'] for x in rounds):.2f} s, the safety snapshot "
+        f"~{median(x['snapshot'] for x in rounds):.2f} s",
+        f"CSV export / COPY TO STDOUT (FORMAT csv) of the same rows: {spread(export)}  "
+        "(target <= 2x)",
+        f"  times: export median {median(x['export'] for x in rounds):.2f} s, COPY median "
+        f"{median(x['copy'] for x in rounds):.2f} s ({r['copy_bytes'] / 1e6:.1f} MB of CSV); "
+        f"zip {r['zip_bytes'] / 1e6:.1f} MB",
+        "  export / the same data path by hand (gunzip the snapshot into COPY FROM a "
+        f"temporary table, COPY TO STDOUT): {spread(by_hand)}",
+        f"preview (crm_rollback): {spread([x['preview'] for x in rounds])} s  (target < 2 s)",
         "other accounts' rows: "
         + ("untouched (checksum equal)" if others_before == others_after else "CHANGED"),
     ]

@@ -129,13 +129,16 @@ def _escape_sql(x: str) -> str:
 def _datetime_sql(x: str) -> str:
     """The canonical date-time (YYYY-MM-DDTHH:MM:SS.ffffffZ) of a snapshot cell.
 
-    PostgreSQL writes snapshots in UTC as `2026-01-31 09:00:07[.5]+00`: rearranged
-    as text (a third cheaper than parsing it); any other form is parsed."""
-    fraction = f"rpad(substr({x}, 21, greatest(length({x}) - 23, 0)), 6, '0')"
+    PostgreSQL writes snapshots in UTC as `2026-01-31 09:00:07[.f…]+00`, trailing
+    zeros of the fraction dropped: rearranged as text (half the cost of parsing
+    and to_char); any other form is parsed."""
     return (
-        f"CASE WHEN {x} LIKE '____-__-__ __:__:__%+00' "
-        f"THEN left({x}, 10) || 'T' || substr({x}, 12, 8) || '.' || {fraction} || 'Z' "
-        f"ELSE to_char(({x})::timestamptz AT TIME ZONE 'UTC', '{SQL_DATETIME_FORMAT}') END"
+        f"CASE WHEN {x} NOT LIKE '____-__-__ __:__:__%+00' "
+        f"THEN to_char(({x})::timestamptz AT TIME ZONE 'UTC', '{SQL_DATETIME_FORMAT}') "
+        f"WHEN octet_length({x}) = 29 THEN replace(left({x}, 26), ' ', 'T') || 'Z' "
+        f"WHEN octet_length({x}) = 22 THEN replace(left({x}, 19), ' ', 'T') || '.000000Z' "
+        f"ELSE replace(left({x}, 19), ' ', 'T') "
+        f"|| rpad(substr({x}, 20, octet_length({x}) - 22), 7, '0') || 'Z' END"
     )
 
 

@@ -141,6 +141,18 @@ def test_the_postgresql_export_writes_the_same_bytes_as_the_portable_one(world):
             f"UPDATE {contact.table} SET custom_fields = %s WHERE id = %s",
             ['{"UF_CRM_SIZE": 42}', w.ids["luca"]],
         )
+        # Every shape PostgreSQL gives a date-time: whole seconds, a short and a full fraction.
+        for key, when in (
+            ("acme_srl", "2026-01-01 09:00:07+00"),
+            ("formula_co", "2026-01-01 09:00:07.5+00"),
+            ("citta", "2026-01-01 09:00:07.123456+00"),
+            ("d1", "2026-01-01 09:00:07.12+00"),
+        ):
+            table = entity("deal" if key == "d1" else "company").table
+            cursor.execute(
+                f"UPDATE {table} SET created_at = %s, updated_at = %s WHERE id = %s",
+                [when, when, w.ids[key]],
+            )
     snapshot = take_snapshot(w.acme, kind="safety")
     archives = {}
     for set_based in (True, False):
@@ -154,3 +166,7 @@ def test_the_postgresql_export_writes_the_same_bytes_as_the_portable_one(world):
     contacts = archives[True].read("contacts.csv").decode("utf-8-sig")
     assert '"\'=1+1, ""big""\nreally"' in contacts
     assert ",true\n" in contacts and ",42\n" in contacts
+    companies = archives[True].read("companies.csv").decode("utf-8-sig")
+    for stamp in ("09:00:07.000000Z", "09:00:07.500000Z", "09:00:07.123456Z"):
+        assert f"2026-01-01T{stamp},2026-01-01T{stamp}" in companies
+    assert "2026-01-01T09:00:07.120000Z" in archives[True].read("deals.csv").decode()
