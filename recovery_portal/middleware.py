@@ -3,8 +3,9 @@ the API's error shape for answers that Django gives before DRF is reached.
 
 - A body larger than its limit is refused with 413 `payload_too_large`: a form
   or JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE, an upload (multipart) over
-  IMPORT_MAX_BYTES plus room for the form's other fields. (DRF reads a JSON body
-  from the stream, past Django's own check, so the limit is applied here.)
+  IMPORT_MAX_BYTES plus room for the form's other fields, or an upload whose
+  fields besides the files are over DATA_UPLOAD_MAX_MEMORY_SIZE. (DRF reads a JSON
+  body from the stream, past Django's own check, so the limit is applied here.)
 - Under /api/, an error answer that is not JSON (an unknown URL, a method the
   URL does not take, a bad request Django refused) becomes `{"code", "detail"}`.
 """
@@ -12,6 +13,7 @@ the API's error shape for answers that Django gives before DRF is reached.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -58,14 +60,9 @@ class RequestLimitsMiddleware:
             length = 0
         limit = body_limit(request)
         if length > limit:
-            error = PayloadTooLarge(
-                f"The request is {_megabytes(length)}; the limit is {_megabytes(limit)}."
+            return _too_large(
+                request, f"The request is {_megabytes(length)}; the limit is {_megabytes(limit)}."
             )
-            if _is_api(request):
-                return JsonResponse(
-                    {"code": error.code, "detail": error.detail}, status=error.status
-                )
-            return render(request, "413.html", {"detail": error.detail}, status=error.status)
         response = self.get_response(request)
         if _is_api(request) and response.status_code >= 400 and not _is_json(response):
             code = _CODE_BY_STATUS.get(response.status_code, "invalid")
@@ -79,6 +76,25 @@ class RequestLimitsMiddleware:
                 json_response["Allow"] = response["Allow"]
             return json_response
         return response
+
+    def process_exception(self, request, exception):
+        """The form fields of an upload over DATA_UPLOAD_MAX_MEMORY_SIZE (Django finds
+        it while parsing, inside the view): 413, not Django's bare 400."""
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return _too_large(
+                request,
+                f"The form's fields are over {_megabytes(limit)}; the limit is "
+                f"{_megabytes(limit)} besides the files.",
+            )
+        return None
+
+
+def _too_large(request, detail: str):
+    error = PayloadTooLarge(detail)
+    if _is_api(request):
+        return JsonResponse({"code": error.code, "detail": error.detail}, status=error.status)
+    return render(request, "413.html", {"detail": error.detail}, status=error.status)
 
 
 def _is_json(response) -> bool:
