@@ -173,6 +173,7 @@ def take_snapshot(
     kind: str = Snapshot.Kind.DAILY,
     taken_for: date | None = None,
     progress: Progress | None = None,
+    record_as_of: datetime | None = None,
 ) -> Snapshot:
     """Take a snapshot of `account` now, synchronously, and return its row.
 
@@ -183,6 +184,9 @@ def take_snapshot(
     is marked failed, its files are removed, and the error is raised again.
     `progress(entity_type, done, total)` is called after each file, inside the
     snapshot's transaction: write progress to the cache, not to the database.
+    `record_as_of` is for the demo seed's clock only: the data is read now, as
+    always, but the snapshot says it was taken at that (past) moment, which is
+    true of a seed that writes its week in order.
     """
     if kind not in Snapshot.Kind.values:
         raise ValueError(f"Unknown snapshot kind {kind!r}")
@@ -191,7 +195,7 @@ def take_snapshot(
     for _attempt in range(3):
         snapshot = _claim_new(account, kind, day)
         if snapshot is not None:
-            return _run(snapshot, progress)
+            return _run(snapshot, progress, record_as_of=record_as_of)
         # R6 idempotency: today's daily snapshot exists (queued, running or complete).
         existing = (
             Snapshot.objects.filter(account=account, kind=Snapshot.Kind.DAILY, day=day)
@@ -384,7 +388,9 @@ def _write_entity(snapshot: Snapshot, et: EntityType, folder: str) -> dict:
         out.close()
 
 
-def _run(snapshot: Snapshot, progress: Progress | None) -> Snapshot:
+def _run(
+    snapshot: Snapshot, progress: Progress | None, *, record_as_of: datetime | None = None
+) -> Snapshot:
     """Write the claimed (running, locked) snapshot; complete it or fail it."""
     folder = folder_of(snapshot.account_id, snapshot.pk)
     Snapshot.objects.filter(pk=snapshot.pk).update(storage_path=folder)
@@ -397,6 +403,8 @@ def _run(snapshot: Snapshot, progress: Progress | None) -> Snapshot:
         connection.ensure_connection()
         with transaction.atomic():
             taken_at = _begin_consistent_read()
+            if record_as_of is not None:
+                taken_at = record_as_of
             for index, et in enumerate(types):
                 files[et.entity_type] = _write_entity(snapshot, et, folder)
                 if progress is not None:

@@ -211,3 +211,16 @@ def test_the_demo_serves_a_login_page_and_a_seeded_login_reaches_the_contacts(de
     assert "<h1>Contacts</h1>" in page
     assert f"{first} {last}" in page  # the newest contact, first in the list
     assert spec.name in page  # the header names the account
+
+
+def test_the_seed_holds_a_nightly_snapshot_per_account_for_the_week(demo):
+    """R6: the demo has its daily backups, so the whole recovery can be tried at once."""
+    with sqlite3.connect(demo["db"]) as db:
+        rows = db.execute(
+            "SELECT a.name, count(*), max(s.taken_at) FROM backups_snapshot s "
+            "JOIN accounts_account a ON a.id = s.account_id "
+            "WHERE s.status = 'complete' AND s.kind = 'daily' GROUP BY a.name"
+        ).fetchall()
+    assert {name for name, _n, _last in rows} == {spec.name for spec in ACCOUNTS}
+    for _name, count, _last in rows:
+        assert 5 <= count <= 7

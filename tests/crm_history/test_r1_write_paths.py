@@ -265,7 +265,10 @@ def _check_seed_demo() -> None:
         members = set(
             Membership.objects.filter(account=account).values_list("user__username", flat=True)
         )
-        events = Event.objects.filter(account=account)
+        # The records' events (an alert the seed's mass deletion raised is the system's).
+        events = Event.objects.filter(
+            account=account, entity_type__in=[et.entity_type for et in entity_types()]
+        )
         # Every event names a member of its account, through a person's path.
         assert set(events.values_list("actor_name", flat=True)) <= members, account
         assert set(events.values_list("source", flat=True)) <= {"page", "api", "import"}
@@ -281,8 +284,9 @@ def _check_seed_demo() -> None:
 COMMAND_CASES = {"seed_demo": _check_seed_demo}
 
 
+# transactional_db: seed_demo takes its nightly snapshots outside any transaction.
 @pytest.mark.parametrize("command", _crm_commands())
-def test_r1_each_crm_management_command_leaves_its_events(db, command):
+def test_r1_each_crm_management_command_leaves_its_events(transactional_db, command):
     assert command in COMMAND_CASES, f"Add a case for the CRM command {command!r}."
     COMMAND_CASES[command]()
 

@@ -20,7 +20,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -836,12 +836,28 @@ def _seed_week(t: Tenant, now: datetime, progress: Callable[[str], None]) -> Non
     """The import on the first morning, then one working day after another."""
     today = now.astimezone(t.tz).date()
     days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
-    _backdate_tenant(t, days[0])
-    after_import = _seed_setup(t, days[0])
+    with transaction.atomic():
+        _backdate_tenant(t, days[0])
+        after_import = _seed_setup(t, days[0])
     for i, day in enumerate(days):
+        if i > 0:
+            _nightly_snapshot(t, day, now)
         start = _minute(after_import.astimezone(t.tz).time()) + 5 if i == 0 else 0.0
-        _seed_day(t, day, days_left=len(days) - i, now=now, start=start)
+        with transaction.atomic():
+            _seed_day(t, day, days_left=len(days) - i, now=now, start=start)
         progress(f"{t.spec.name}: {day:%a %d %b} done, {t.records:,} records written")
+
+
+def _nightly_snapshot(t: Tenant, day: date, now: datetime) -> None:
+    """R6: the daily backup of the account, at 02:00 of `day` in its zone, holding
+    everything written before (the week is written in order, so reading it now
+    is reading it as it was then)."""
+    from backups.snapshots import take_snapshot
+
+    at = datetime.combine(day, time(2, 0), tzinfo=t.tz)
+    if at >= now:
+        return  # tonight's backup has not happened yet
+    take_snapshot(t.account, taken_for=at.astimezone(UTC).date(), record_as_of=at)
 
 
 # --- The command ---------------------------------------------------------------------------
@@ -906,9 +922,9 @@ class Command(BaseCommand):
             for n, spec in enumerate(missing, start=1):
                 with transaction.atomic():
                     tenant = _create_tenant(spec)
-                    _seed_week(
-                        tenant, now, lambda text, n=n: progress(f"[{n}/{len(missing)}] {text}")
-                    )
+                # Each day is its own transaction: the nightly snapshots between the
+                # days are taken outside any (a snapshot is one consistent read).
+                _seed_week(tenant, now, lambda text, n=n: progress(f"[{n}/{len(missing)}] {text}"))
                 events = Event.objects.filter(account=tenant.account).count()
                 progress.done(
                     f"[{n}/{len(missing)}] {spec.name} ({Plan(spec.plan).label}, {spec.timezone}): "
