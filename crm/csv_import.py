@@ -94,7 +94,8 @@ def _size(n: int) -> str:
 def _reader(text: str):
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is an error (400), never the rest of the file in one cell.
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
 
 def read_upload(upload, *, entity_type: str | None = None) -> list[tuple[str, EntityType, str]]:
@@ -197,6 +198,13 @@ def import_files(
             header, body = rows[0], rows[1:]
             defs = {d.code: d.label for d in custom_values.definitions(account.pk, et.entity_type)}
             fields, custom, unknown = match_header(et, header, defs)
+            if not fields and not custom:
+                shown = ", ".join(c for c in header if c.strip()) or "(empty)"
+                raise Invalid(
+                    f"{name}: no column is one the import knows ({shown}). Name the columns "
+                    "as in an export (ID, NAME, LAST_NAME, …) or by their labels.",
+                    fields={"file": [f"No known column: {shown}"]},
+                )
             file_report.unknown_columns = unknown
             mapping = id_map.setdefault(et.entity_type, {})
             # The import's original-id rule: an id another account's History names is never

@@ -297,6 +297,24 @@ def test_a_file_that_is_not_csv_text_is_refused_with_400(world, api):
     assert answer.json()["detail"] == "The zip file is damaged."
 
 
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b'NAME;LAST_NAME\r\n"unclosed;x\r\nMario;Rossi\r\n', "cannot be read as CSV"),
+        (b"FOO;BAR\r\n1;2\r\n", "no column is one the import knows (FOO, BAR)"),
+    ],
+    ids=["unclosed quote", "no known column"],
+)
+def test_a_malformed_file_is_refused_whole_with_400(world, api, data, words):
+    w = world
+    before = rows_checksum(account_id=w.acme.pk)
+    answer = _import(api(w.alice), "contacts.csv", data)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid"
+    assert words in answer.json()["detail"]
+    assert rows_checksum(account_id=w.acme.pk) == before
+
+
 def test_an_oversized_upload_is_refused_with_413(world, api, page, settings):
     w = world
     settings.IMPORT_MAX_BYTES = 1000
