@@ -5,9 +5,14 @@ input; the services validate again and write."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.forms.models import fields_for_model, model_to_dict
+from django.utils.html import format_html, format_html_join
 
 from . import custom_values
 from .models import CustomFieldType
@@ -40,6 +45,99 @@ LINK_FIELDS = {"company": "company_id", "contact": "contact_id", "assigned_by": 
 DATE_FIELDS = {"begindate", "closedate"}
 
 
+SUGGESTIONS = 100  # the link fields' datalist: the most recent records of the account
+TYPED_ID = re.compile(r"^(?:(?P<name>.*?)\s*)?#?(?P<id>\d{1,18})$")
+
+
+class RecordInput(forms.TextInput):
+    """A text input with a <datalist> of suggestions ("Acme Srl #12"), computed only
+    when the form is drawn. No JavaScript: the browser filters the list as you type."""
+
+    def __init__(self, *, suggest, list_id):
+        super().__init__(attrs={"list": list_id, "autocomplete": "off", "spellcheck": "false"})
+        self.suggest = suggest
+        self.list_id = list_id
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        options = format_html_join("", '<option value="{}">', ((s,) for s in self.suggest()))
+        return html + format_html('<datalist id="{}">{}</datalist>', self.list_id, options)
+
+
+class RecordChoiceField(forms.Field):
+    """A link to another record of the account (a contact's company, a deal's
+    contact), typed rather than chosen from a <select> of every record: an account
+    of 20,000 companies would send 20,000 options with every form. It takes the
+    record's id ("12" or "#12"), a suggestion ("Acme Srl #12"), or its exact name
+    when only one record has it; another account's id is refused like an unknown one."""
+
+    def __init__(self, *, queryset, noun: str, by_name, **kwargs):
+        self.queryset = queryset
+        self.noun = noun
+        self.by_name = by_name  # (queryset, text) -> queryset of the records so named
+        kwargs.setdefault(
+            "help_text",
+            f"Type its name or id (the # number in the list), or pick a recent {noun}.",
+        )
+        super().__init__(
+            widget=RecordInput(suggest=self.suggestions, list_id=f"{noun}-suggestions"),
+            **kwargs,
+        )
+
+    def suggestions(self) -> list[str]:
+        return [self.shown(obj) for obj in self.queryset.order_by("-pk")[:SUGGESTIONS]]
+
+    @staticmethod
+    def shown(obj) -> str:
+        return f"{obj} #{obj.pk}"
+
+    def prepare_value(self, value):
+        if isinstance(value, self.queryset.model):
+            return self.shown(value)
+        if isinstance(value, int):  # an initial id
+            obj = self.queryset.filter(pk=value).first()
+            return self.shown(obj) if obj is not None else str(value)
+        return value
+
+    def invalid(self, reason: str) -> forms.ValidationError:
+        return forms.ValidationError(f"Select a valid choice: {reason}", code="invalid_choice")
+
+    def to_python(self, value):
+        text = (value or "").strip() if isinstance(value, str) else value
+        if text in self.empty_values:
+            return None
+        if isinstance(text, self.queryset.model):
+            return text
+        text = str(text)[:300]
+        typed = TYPED_ID.match(text)
+        if typed:
+            obj = self.queryset.filter(pk=int(typed["id"])).first()
+            if obj is None:
+                raise self.invalid(f"there is no {self.noun} #{typed['id']} in this account.")
+            return obj
+        named = list(self.by_name(self.queryset, text).order_by("pk")[:6])
+        if not named:
+            raise self.invalid(
+                f"no {self.noun} is called “{text}”; type its id (the # number in the list)."
+            )
+        if len(named) > 1:
+            some = ", ".join(self.shown(obj) for obj in named[:5])
+            raise self.invalid(
+                f"more than one {self.noun} is called “{text}” ({some}…): type its #id."
+            )
+        return named[0]
+
+
+def _company_named(queryset, text: str):
+    return queryset.filter(title__iexact=text)
+
+
+def _contact_named(queryset, text: str):
+    return queryset.annotate(full_name=Concat("name", Value(" "), "last_name")).filter(
+        Q(full_name__iexact=text) | Q(last_name__iexact=text)
+    )
+
+
 class RecordForm(forms.Form):
     """A record's fields; `values()` gives what the services take (attnames)."""
 
@@ -64,18 +162,21 @@ class RecordForm(forms.Form):
             self.fields["assigned_by"].queryset = (
                 get_user_model().objects.filter(membership__account=account).order_by("username")
             )
-        if "company" in self.fields:
-            self.fields["company"].queryset = (
-                self.entity.model._meta.get_field("company")
-                .related_model.objects.filter(account=account)
-                .order_by("title")
+        for name, by_name in (("company", _company_named), ("contact", _contact_named)):
+            if name not in self.fields:
+                continue
+            # A typed link with suggestions, not a <select> of every record of the account.
+            model_field = self.entity.model._meta.get_field(name)
+            self.fields[name] = RecordChoiceField(
+                queryset=model_field.related_model.objects.filter(account=account),
+                noun=name,
+                by_name=by_name,
+                label=self.fields[name].label,
+                required=False,
             )
-        if "contact" in self.fields:
-            self.fields["contact"].queryset = (
-                self.entity.model._meta.get_field("contact")
-                .related_model.objects.filter(account=account)
-                .order_by("last_name", "name")
-            )
+            linked = getattr(instance, f"{name}_id", None)
+            if linked is not None and self.initial.get(name) == linked:
+                self.initial[name] = getattr(instance, name)  # loaded with the record
         if instance is not None and self.entity.entity_type == "custom_field":
             for name in ("entity_type", "code"):
                 self.fields[name].disabled = True
