@@ -11,7 +11,7 @@ and the axe-core accessibility check.
   form, once per user and test (django-axes counts failures only, and every test
   starts from an empty database); asking again for the same user gives another
   page of the same context.
-- `shot(page, name, readme=None)`: a viewport screenshot saved to
+- `shot(page, name, readme=None, at=None)`: a viewport screenshot saved to
   test-results/e2e/<test>/NN-name.png; with E2E_README_SHOTS=1 (`make
   screenshots`), the shots given a `readme` name are also copied to
   docs/screenshots/<readme>.png, the README's tour.
@@ -165,10 +165,13 @@ def shot(request):
     count = 0
     to_docs = os.environ.get("E2E_README_SHOTS") == "1"
 
-    def take(page: Page, name: str, readme: str | None = None) -> Path:
+    def take(page: Page, name: str, readme: str | None = None, at=None) -> Path:
+        """`at`: a locator to bring near the top of the viewport first."""
         nonlocal count
         count += 1
         page.wait_for_load_state("load")
+        if at is not None:
+            at.evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + scrollY - 16)")
         path = folder / f"{count:02d}-{_slug(name)}.png"
         page.screenshot(path=str(path), animations="disabled", caret="initial")
         if readme and to_docs:
