@@ -73,8 +73,9 @@ def _lock_timeout_ms() -> int:
 
 
 def _queued_limit() -> timedelta:
-    """A queued run older than this will never be handed out again (the broker's
-    visibility timeout has passed twice over the beat period): its task was lost."""
+    """A run still queued this long after it was created has lost its task: the
+    broker hands an unacknowledged task out again within its visibility timeout,
+    and beat's reaper comes every minute."""
     return timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT) + timedelta(minutes=15)
 
 
