@@ -12,7 +12,11 @@ from restore_requests import services as request_services
 from .conftest import PHONE, assert_accessible, axe_problems, log_in
 from .world import bulk_delete, crm_data, nightly_backup, proposed_request
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [
+    pytest.mark.e2e,
+    # The live server needs committed data; small ids read better in the screenshots.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
+]
 
 
 @pytest.fixture

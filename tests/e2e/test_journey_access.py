@@ -9,7 +9,11 @@ from playwright.sync_api import expect
 from .conftest import assert_accessible
 from .world import make
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [
+    pytest.mark.e2e,
+    # The live server needs committed data; small ids read better in the screenshots.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
+]
 
 
 def test_r9_an_employee_has_no_restore_menu_is_refused_by_url_and_meets_404_for_other_accounts(

@@ -16,7 +16,11 @@ from tests.factories import AccountFactory, member
 from .conftest import assert_accessible
 from .world import bulk_delete, crm_data
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [
+    pytest.mark.e2e,
+    # The live server needs committed data; small ids read better in the screenshots.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
+]
 
 
 def test_r3_r4_a_free_plan_administrator_starts_the_demo_and_sees_the_deletions_made_before(

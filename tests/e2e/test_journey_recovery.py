@@ -26,7 +26,12 @@ from restore_requests.models import RestoreRequest
 from .conftest import assert_accessible
 from .world import bulk_delete, crm_data, make, nightly_backup, wait_past_minute_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+pytestmark = [
+    pytest.mark.e2e,
+    # The live server needs committed data; small ids read better in the screenshots.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
+    pytest.mark.worker,
+]
 
 # Records each value the progress bar takes, with the document that showed it, in
 # sessionStorage (which outlives a reload): the proof that the bar moved in place.

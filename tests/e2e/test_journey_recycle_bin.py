@@ -13,7 +13,11 @@ from crm.models import Company, Contact, Deal
 from .conftest import assert_accessible
 from .world import actor, crm_data
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [
+    pytest.mark.e2e,
+    # The live server needs committed data; small ids read better in the screenshots.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
+]
 
 
 def test_an_employee_brings_back_a_contact_they_deleted_with_its_id(login, acme, alice, bob, shot):

@@ -15,7 +15,11 @@ from tests.factories import PASSWORD
 from .conftest import assert_accessible
 from .world import bulk_delete, crm_data
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [
+    pytest.mark.e2e,
+    # The live server needs committed data; small ids read better in the screenshots.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
+]
 
 FOCUSED = """() => {
   const el = document.activeElement;
