@@ -61,6 +61,9 @@ class Snapshot(models.Model):
         RUNNING = "running", "Running"
         COMPLETE = "complete", "Complete"
         FAILED = "failed", "Failed"
+        # Past retention, its files deleted; the row is kept only because a restore
+        # run or a request names it (their record of what was used).
+        EXPIRED = "expired", "Expired"
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="snapshots")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DAILY)

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db import transaction
+from django.db.models import Exists, OuterRef, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
-from .models import Snapshot, window_start
+from .models import Snapshot, SnapshotIds, window_start
 from .snapshots import orphaned
 from .storage import delete_folder, folder_of
 
@@ -100,7 +101,15 @@ def prune_snapshots(*, now=None) -> PruneResult:
             snapshot.storage_path or folder_of(snapshot.account_id, snapshot.pk)
         )
         pk = snapshot.pk
-        snapshot.delete()
+        try:
+            with transaction.atomic():
+                snapshot.delete()
+        except (ProtectedError, RestrictedError):
+            # A restore run or a request names it: keep the row as their record,
+            # without files and never offered again (R7).
+            with transaction.atomic():
+                SnapshotIds.objects.filter(snapshot_id=pk).delete()
+                Snapshot.objects.filter(pk=pk).update(status=Snapshot.Status.EXPIRED, size_bytes=0)
         snapshot.pk = pk  # kept for the report
         result.pruned.append(snapshot)
     return result

@@ -84,3 +84,28 @@ def test_prune_snapshots_command_says_what_it_pruned(acme):
     assert f"Pruned snapshot #{old.pk} of Acme (complete," in text
     assert "Pruned 1 snapshot, freed" in text
     assert not Snapshot.objects.filter(pk=old.pk).exists()
+
+
+def test_r7_a_snapshot_a_restore_used_is_expired_not_deleted_and_pruning_goes_on(acme, alice):
+    """A run (and a request's candidate) keep their record of the snapshot they
+    used: its files go, the row stays as "expired", never offered; the prune does
+    not stop there."""
+    from backups.restore_models import RestoreRun
+
+    now = timezone.now()
+    used = _snapshot_at(acme, now - timedelta(days=9))
+    unused = _snapshot_at(acme, now - timedelta(days=8, hours=12))
+    _snapshot_at(acme, now - timedelta(hours=1))
+    RestoreRun.objects.create(
+        account=acme, snapshot=used, option="csv_export", requested_by=alice, status="completed"
+    )
+
+    result = prune_snapshots(now=now)
+
+    assert sorted(s.pk for s in result.pruned) == sorted([used.pk, unused.pk])
+    used.refresh_from_db()
+    assert used.status == "expired" and not _files_exist(used)
+    assert not Snapshot.objects.filter(pk=unused.pk).exists()
+    assert used not in Snapshot.objects.available(acme, now=now)
+    # A second prune finds nothing more to do with it.
+    assert used.pk not in [s.pk for s in prune_snapshots(now=now).pruned]
