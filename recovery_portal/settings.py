@@ -133,6 +133,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date and time format on every page: 2026-11-25 14:03 (recovery_portal/formats).
+FORMAT_MODULE_PATH = ["recovery_portal.formats"]
 
 # --- Static and media files -------------------------------------------------
 STATIC_URL = "static/"
