@@ -58,10 +58,19 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (NumberFilter takes decimals: ?category_id=0.5 was accepted)."""
+
+    field_class = forms.IntegerField
+
+
 class RecordFilterSet(django_filters.FilterSet):
     FILTER_DEFAULTS = {
         **FILTER_FOR_DBFIELD_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.PositiveIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveSmallIntegerField: {"filter_class": IntegerFilter},
+        models.IntegerField: {"filter_class": IntegerFilter},
     }
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -114,7 +123,7 @@ def _assigned_filter():
 
 
 def _link_filter(field_name: str, label: str):
-    return django_filters.NumberFilter(field_name=field_name, label=label, min_value=1)
+    return IntegerFilter(field_name=field_name, label=label, min_value=1)
 
 
 class CompanyFilterSet(RecordFilterSet):

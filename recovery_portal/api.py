@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, pagination, serializers
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -134,6 +135,26 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 ) from exc
         return super().paginate_queryset(queryset, request, view)
 
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"Rows per page, 1 to {self.max_page_size} (default {self.page_size})."
+                ),
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
     def get_paginated_response(self, data):
         return Response(
             {
@@ -256,6 +277,42 @@ def add_shared_errors(result, generator, request, public):
     return result
 
 
+def document_inputs_as_read(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the schema says what the API accepts.
+
+    - An optional query parameter sent empty is the same as not sent (the filters
+      are shared with the pages' forms): `allowEmptyValue`.
+    - A decimal field of a request body takes a JSON number as well as a string.
+    - A boolean field of a request body takes what DRF reads as one (1, "true", …).
+    """
+    from rest_framework.fields import BooleanField
+
+    literals = [0, 1] + sorted(
+        v for v in BooleanField.TRUE_VALUES | BooleanField.FALSE_VALUES if isinstance(v, str)
+    )
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for field_name, prop in list(component.get("properties", {}).items()):
+            if prop.get("readOnly"):
+                continue
+            shared = {k: prop.pop(k) for k in ("nullable", "description", "title", "default")
+                      if k in prop}  # fmt: skip
+            if prop.get("type") == "string" and prop.get("format") == "decimal":
+                prop = {"oneOf": [prop, {"type": "number"}], **shared}
+            elif prop.get("type") == "boolean":
+                prop = {"oneOf": [prop, {"enum": literals}], **shared}
+            else:
+                prop.update(shared)
+            component["properties"][field_name] = prop
+    return result
+
+
 def docs_view():
     """The Swagger UI page: its script is served as a file (no inline script, as
     the site's Content Security Policy wants); the page's own inline <style> is
@@ -265,3 +322,17 @@ def docs_view():
 
     view = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
     return csp_update({"style-src": ["'unsafe-inline'"]})(view)
+
+
+class Metadata(SimpleMetadata):
+    """OPTIONS answers name, description and the media types, without building the
+    view's serializers (action views have none: DRF's default answered 500). The
+    OpenAPI schema at /api/schema/ is where the fields are described."""
+
+    def determine_metadata(self, request, view):
+        metadata = super().determine_metadata(request, view)
+        metadata.pop("actions", None)
+        return metadata
+
+    def determine_actions(self, request, view):
+        return {}

@@ -314,6 +314,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "rest_framework.throttling.UserRateThrottle",
     "rest_framework.throttling.ScopedRateThrottle",
 ]
+# JSON in, as api.md says (the CSV import declares its own multipart parser); OPTIONS
+# without serializer introspection.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
+REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "recovery_portal.api.Metadata"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env.str("THROTTLE_ANON", default="60/minute"),
     "user": env.str("THROTTLE_USER", default="1200/minute"),
@@ -339,10 +343,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Every operation's 429, and 413 where it takes a body, in the schema (after the enums).
+# Every operation's 429, and 413 where it takes a body, and inputs as the API reads them,
+# in the schema (after the enums).
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "recovery_portal.api.add_shared_errors",
+    "recovery_portal.api.document_inputs_as_read",
 ]
 CSRF_FAILURE_VIEW = "accounts.csrf.csrf_failure"
 SESSION_COOKIE_SAMESITE = "Lax"
