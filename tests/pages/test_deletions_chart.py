@@ -351,3 +351,33 @@ def test_r14_without_deletions_the_form_says_so_and_fills_nothing_in(acme, alice
     assert 'id="no-burst"' in html
     assert 'name="deleted_at" value=' not in html
     assert len(_svg_links(html)) == 7
+
+
+def test_r7_r14_a_burst_older_than_the_restore_window_is_not_offered(acme, alice, page):
+    deleted_at(acme, timezone.now() - timedelta(days=7, hours=1), 500)
+    deleted_at(acme, timezone.now() - timedelta(days=3), 2, first_id=1000)
+
+    html = page(alice).get("/restore/new/").content.decode()
+
+    offered = re.search(r'name="deleted_at" value="([^"]+)"', html).group(1)
+    local = timezone.localtime(timezone.now() - timedelta(days=3), acme.tzinfo)
+    assert offered == f"{local:%Y-%m-%dT%H:%M}"
+    assert "2 records deleted within 10 minutes" in html
+
+
+def test_r14_the_offered_time_files_as_it_is(acme, alice, page):
+    from restore_requests.models import RestoreRequest
+
+    burst_at = timezone.now().replace(microsecond=0) - timedelta(days=1, minutes=7)
+    deleted_at(acme, burst_at, 60)
+    client = page(alice)
+    html = client.get("/restore/new/").content.decode()
+    offered = re.search(r'name="deleted_at" value="([^"]+)"', html).group(1)
+
+    response = client.post(
+        "/restore/new/", {"deleted_at": offered, "option": "csv_export", "note": "Gone"}
+    )
+
+    assert response.status_code == 302
+    filed = RestoreRequest.objects.get(account=acme)
+    assert filed.deleted_at == burst_at.replace(second=0)  # the minute it began
