@@ -13,27 +13,28 @@ class Cell:
     url: str | None = None
     numeric: bool = False
     hide_small: bool = False
+    nowrap: bool = False  # phone numbers and times read badly broken over lines
 
 
-# (label, attribute, sort key or None, kind); kind: link, rel, num, text, choice
+# (label, attribute, sort key or None, kind); kind: link, rel, num, text, nowrap, choice
 COLUMNS = {
     "company": [
         ("Company name", "title", "title", "link"),
         ("Type", "company_type", "company_type", "choice"),
         ("Industry", "industry", "industry", "choice"),
         ("Revenue", "revenue", "revenue", "num"),
-        ("Phone", "phone", None, "text"),
+        ("Phone", "phone", None, "nowrap"),
         ("Responsible", "assigned_by", None, "text"),
-        ("Created", "created_at", "created_at", "text"),
+        ("Created", "created_at", "created_at", "nowrap"),
     ],
     "contact": [
         ("Name", "__str__", "last_name", "link"),
         ("Company", "company", "company__title", "rel"),
         ("Position", "post", None, "text"),
         ("E-mail", "email", "email", "text"),
-        ("Phone", "phone", None, "text"),
+        ("Phone", "phone", None, "nowrap"),
         ("Responsible", "assigned_by", None, "text"),
-        ("Created", "created_at", "created_at", "text"),
+        ("Created", "created_at", "created_at", "nowrap"),
     ],
     "lead": [
         ("Lead name", "title", "title", "link"),
@@ -42,7 +43,7 @@ COLUMNS = {
         ("Opportunity", "opportunity", "opportunity", "num"),
         ("Source", "source_id", None, "choice"),
         ("Responsible", "assigned_by", None, "text"),
-        ("Created", "created_at", "created_at", "text"),
+        ("Created", "created_at", "created_at", "nowrap"),
     ],
     "deal": [
         ("Deal name", "title", "title", "link"),
@@ -50,7 +51,7 @@ COLUMNS = {
         ("Opportunity", "opportunity", "opportunity", "num"),
         ("Company", "company", None, "rel"),
         ("Contact", "contact", None, "rel"),
-        ("End date", "closedate", "closedate", "text"),
+        ("End date", "closedate", "closedate", "nowrap"),
         ("Responsible", "assigned_by", None, "text"),
     ],
     "product": [
@@ -99,5 +100,12 @@ def cells(et, obj) -> list[Cell]:
         elif kind == "bool":
             row.append(Cell("Yes" if value else "No", hide_small=hide))
         else:
-            row.append(Cell("" if value is None else value, numeric=kind == "num", hide_small=hide))
+            row.append(
+                Cell(
+                    "" if value is None else value,
+                    numeric=kind == "num",
+                    hide_small=hide,
+                    nowrap=kind == "nowrap",
+                )
+            )
     return row

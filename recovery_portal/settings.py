@@ -233,6 +233,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The empty choice of a filter (django-filter): "Any" rather than dashes.
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recovery Portal API",
     "DESCRIPTION": (
