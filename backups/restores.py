@@ -6,9 +6,10 @@ A rollback always applies to the whole account (R10). It runs on a worker as a
 `RestoreRun` and is all or nothing:
 
 1. the worker holds the run's advisory lock (so a crashed run is recognised by
-   the lock being free) and, for a rollback, the account's exclusive write lock
-   (CRM writes meanwhile answer 423) — taken BEFORE the safety snapshot, so no
-   write can slip between the two;
+   the lock being free), claims the run (queued → running), and, for a
+   rollback, takes the account's exclusive write lock (CRM writes meanwhile
+   answer 423) — BEFORE the safety snapshot, so no write can slip between the
+   two;
 2. the snapshot is verified (checksums, row counts) and a damaged one refused;
 3. a safety snapshot of the current state is taken (the undo goes back to it);
 4. in ONE database transaction the module's rows are compared with the
@@ -274,26 +275,33 @@ def execute_run(run_id: int) -> None:
             return
         if run.status != RestoreRun.Status.QUEUED:
             return  # done, failed or cancelled already: a duplicate delivery does nothing
+        rollback = run.option in ROLLBACK_OPTIONS
+        # Claimed BEFORE waiting for the account's writes: a worker that dies while it
+        # waits leaves a "running" run whose run lock is free, which the reaper fails
+        # when a worker is back; a run left "queued" would wait for the broker to hand
+        # its task out again, hours later (the visibility timeout).
+        claimed = RestoreRun.objects.filter(pk=run_id, status=RestoreRun.Status.QUEUED).update(
+            status=RestoreRun.Status.RUNNING,
+            phase=RestoreRun.Phase.LOCKING if rollback else RestoreRun.Phase.VERIFYING,
+            started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            attempts=run.attempts + 1,
+        )
+        if not claimed:
+            return
+        _notify(run_id, "started")
         block = (
             account_writes_blocked(run.account_id, timeout_ms=_lock_timeout_ms())
-            if run.option in ROLLBACK_OPTIONS
+            if rollback
             else nullcontext()
         )
         try:
             with block:
-                claimed = RestoreRun.objects.filter(
-                    pk=run_id, status=RestoreRun.Status.QUEUED
-                ).update(
-                    status=RestoreRun.Status.RUNNING,
-                    phase=RestoreRun.Phase.VERIFYING,
-                    started_at=timezone.now(),
-                    heartbeat_at=timezone.now(),
-                    attempts=run.attempts + 1,
-                )
-                if not claimed:
-                    return
-                _notify(run_id, "started")
                 run.refresh_from_db()
+                if rollback:
+                    RestoreRun.objects.filter(pk=run_id).update(
+                        phase=RestoreRun.Phase.VERIFYING, heartbeat_at=timezone.now()
+                    )
                 with Progress(run_id) as progress:
                     if run.option == Option.CSV_EXPORT:
                         _export(run, progress)

@@ -243,12 +243,13 @@ def test_a_write_under_way_when_the_rollback_starts_is_waited_for_and_kept_for_t
     writer.start()
     assert in_write.wait(30)
     run = start_run(account=w.acme, snapshot=w.snapshot, option="crm_rollback", actor=w.alice)
-    # The worker waits for the write's shared lock before it claims the run.
+    # The worker has claimed the run and waits for the write's shared lock.
     wait_for(
         lambda: backend_waiting_on_advisory(account_lock_key(w.acme.pk)),
         "the rollback to wait for the write",
     )
-    assert RestoreRun.objects.get(pk=run.pk).status == "queued"
+    waiting = RestoreRun.objects.get(pk=run.pk)
+    assert (waiting.status, waiting.phase) == ("running", "locking")
     release.set()
     writer.join(30)
 
