@@ -26,6 +26,7 @@ from tests.worker import ROOT, WorkerProcess
 def second_worker(worker_process):
     """Another solo worker on this run's queue, against the same database."""
     worker = WorkerProcess(dict(worker_process.env), worker_process.queue)
+    worker.log = worker.log.with_name(f"rp-worker-{worker.queue}-second.log")  # its own log
     worker.start()
     yield worker
     worker.kill()
