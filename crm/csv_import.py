@@ -242,6 +242,10 @@ def _import_row(
     except RecordError as exc:
         return RowOutcome(number, "refused", reason=str(exc))
     original = values.pop("id", None)
+    if original is not None and not 1 <= original <= 2**63 - 1:
+        return RowOutcome(
+            number, "refused", original_id=original, reason=f"ID {original} is not a valid id."
+        )
     notes = []
     if original is not None and et.model.objects.filter(account=account, pk=original).exists():
         mapping[original] = original

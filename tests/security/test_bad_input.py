@@ -2,9 +2,6 @@
 the API or a message on the page, and writes nothing (the row count of every
 table of ours is the same before and after).
 
-A test marked xfail(strict=True) is a bug found here and reported with its fix
-(see its reason); once fixed it passes, and the strict mark then fails until it
-is removed.
 """
 
 from __future__ import annotations
@@ -324,15 +321,6 @@ def test_formula_cells_are_imported_as_text_and_exported_so_no_spreadsheet_runs_
     assert f"'{formula}" in cells and "'@SUM(1+1)" in cells and "'+1-2" in cells
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "crm/csv_import.py _import_row: `original = values.pop('id', None)` keeps an ID of 0 "
-        "or below as the new record's primary key (-5 is created as contact -5, and the "
-        "History then answers 500: no URL for crm:detail with -5). Fix: refuse the row "
-        "unless 1 <= original <= 2**63 - 1, as _original_ids already checks."
-    ),
-)
 @pytest.mark.django_db
 def test_import_rows_with_an_id_of_zero_or_below_are_refused(acme, alice, api):
     data = b"ID;NAME;LAST_NAME\r\n-5;Negative;Id\r\n0;Zero;Id\r\n"
