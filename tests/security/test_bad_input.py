@@ -1,7 +1,6 @@
 """Bad input, one table of cases: each is a clear 4xx, with `{"code", "detail"}` on
 the API or a message on the page, and writes nothing (the row count of every
 table of ours is the same before and after).
-
 """
 
 from __future__ import annotations
