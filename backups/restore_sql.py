@@ -27,6 +27,8 @@ from crm.records import record_sql, title_sql
 from crm.registry import EntityType
 from crm_history.models import Event
 
+from .snapshots import SchemaMismatch
+
 EVENT_COLUMNS = (
     "account_id, operation, entity_type, entity_id, action, actor_id, actor_name, source, "
     "occurred_at, title, changes, data, schema_version"
@@ -36,10 +38,6 @@ EVENT_COLUMNS = (
 # Bytes handed to COPY … FROM STDIN per read (psycopg2 reads 8 kB by default: a
 # call into the verifying reader per 8 kB costs more than the data).
 COPY_CHUNK = 512 * 1024
-
-
-class SchemaMismatch(Exception):
-    """The snapshot's columns cannot be read with today's schema."""
 
 
 @dataclass

@@ -345,9 +345,12 @@ def _fail(run: RestoreRun, message: str) -> bool:
 
 
 def _rollback(run: RestoreRun, progress: Progress) -> None:
-    from .snapshots import take_snapshot, verify_snapshot
+    from .snapshots import check_readable, take_snapshot, verify_snapshot
 
     verify_snapshot(run.snapshot)  # a damaged snapshot is refused before anything changes
+    # So is one this version cannot read (newer format, unknown columns), before the
+    # safety snapshot rather than half-way through the transaction.
+    check_readable(run.snapshot, _entity_types(run.option))
     progress.set(phase=RestoreRun.Phase.SAFETY)
     safety = take_snapshot(run.account, kind="safety")
     RestoreRun.objects.filter(pk=run.pk).update(safety_snapshot=safety)
@@ -387,6 +390,10 @@ def _rollback(run: RestoreRun, progress: Progress) -> None:
             result=summary,
         )
         _notify(run.pk, "completed")
+
+
+def _entity_types(option: str) -> list:
+    return [et for module in modules_for(option) for et in module_entities(module)]
 
 
 def _apply_set_based(run, modules, actor, now, progress) -> dict:
@@ -449,11 +456,12 @@ def _summary(run: RestoreRun, counts: dict) -> dict:
 
 def _export(run: RestoreRun, progress: Progress) -> None:
     from .export import write_export
-    from .snapshots import read_manifest
+    from .snapshots import check_readable, read_manifest
 
     # Every file is verified (checksum, row count) as the export reads it, and the
     # zip is stored only if all were sound: a damaged snapshot gives no file.
     read_manifest(run.snapshot)
+    check_readable(run.snapshot, _entity_types(run.option))
     progress.set(phase=RestoreRun.Phase.EXPORTING)
     path, counts = write_export(run, progress)
     with transaction.atomic():
@@ -584,12 +592,13 @@ class Preview:
 def preview(*, account: Account, snapshot, option: str, samples: int = 5) -> Preview:
     """What restoring `snapshot` with `option` would change, per entity type,
     without changing anything (R16: shown to the administrator before confirming)."""
-    from .snapshots import open_entity_csv, read_manifest
+    from .snapshots import check_readable, open_entity_csv, read_manifest
 
     if snapshot.account_id != account.pk:
         raise NotFound("There is no such snapshot in this account.")
     scope = {et.entity_type for m in modules_for(option) for et in module_entities(m)}
     all_types = [et for m in ("crm", "catalog", "fields") for et in module_entities(m)]
+    check_readable(snapshot, all_types)
     rows: list[PreviewRow] = []
     if connection.vendor == "postgresql":
         from . import restore_sql

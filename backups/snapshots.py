@@ -515,6 +515,52 @@ def _manifest_problems(snapshot: Snapshot) -> list[str]:
     return problems
 
 
+class SchemaMismatch(SnapshotDamaged):
+    """The snapshot's files are sound, but this version of the code cannot read
+    them: written in a newer format or schema version, or with columns today's
+    CRM does not have. Refused (409, like a damaged one) before anything is done."""
+
+
+def readable_problems(snapshot: Snapshot, entity_types_: Iterable[EntityType] = ()) -> list[str]:
+    """Why today's code cannot read the snapshot (its manifest's format and schema
+    versions, and the columns of `entity_types_`); [] when it can. An older
+    schema version is fine: columns its files lack take the field's default."""
+    manifest = read_manifest(snapshot)
+    problems = []
+    written = manifest.get("format_version")
+    if not isinstance(written, int) or written > FORMAT_VERSION:
+        problems.append(
+            f"it was written in format {written} by a newer version "
+            f"(this one reads format {FORMAT_VERSION} and older)"
+        )
+    schema = manifest.get("schema_version")
+    if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+        problems.append(
+            f"its records are in schema version {schema}, newer than this version's "
+            f"({SCHEMA_VERSION})"
+        )
+    for et in entity_types_:
+        columns = (manifest.get("files") or {}).get(et.entity_type, {}).get("columns") or []
+        unknown = [c for c in columns if c not in et.field_names]
+        if unknown or "id" not in columns:
+            problems.append(
+                f"{et.label_plural}: the backup has columns today's CRM does not know "
+                f"({', '.join(unknown) or 'no id'})"
+            )
+    return problems
+
+
+def check_readable(snapshot: Snapshot, entity_types_: Iterable[EntityType] = ()) -> None:
+    """Raise SchemaMismatch, saying why, if today's code cannot read the snapshot."""
+    problems = readable_problems(snapshot, entity_types_)
+    if problems:
+        raise SchemaMismatch(
+            f"{_label(snapshot).capitalize()} cannot be read by this version of the portal: "
+            + "; ".join(problems)
+            + "; nothing was changed."
+        )
+
+
 def _entry(snapshot: Snapshot, entity_type: str) -> dict:
     manifest = read_manifest(snapshot)
     try:
