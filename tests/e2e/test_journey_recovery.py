@@ -201,12 +201,12 @@ def test_r14_r16_the_whole_recovery_from_the_chart_to_the_undo(
         ".some(([doc, value]) => value === 100)",
         timeout=120_000,
     )
+    expect(page.locator("h1 .badge")).to_have_text("Completed", timeout=60_000)
+    assert page.evaluate("() => window.__e2eDocument || null") is None  # reloaded since
     seen = page.evaluate(PROGRESS_SEEN)
     values = [value for _, value in seen]
     assert {doc for doc, _ in seen} == {document}, seen  # every value in one document
     assert values[0] == 0 and values[-1] == 100 and values == sorted(values), values
-    expect(page.locator("h1 .badge")).to_have_text("Completed", timeout=60_000)
-    assert page.evaluate("() => window.__e2eDocument || null") is None  # reloaded since
     result = page.locator("#run table")
     expect(result.locator("tr", has_text="Contacts").locator("td").first).to_have_text("24")
     shot(page, "the rollback completed", readme="restore-completed")
