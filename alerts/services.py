@@ -186,10 +186,6 @@ def lift_suspension(*, alert: Alert, actor, source: str = Source.PAGE) -> Member
 
 # --- Undo ------------------------------------------------------------------------
 
-# Records handed to the recycle bin's loader at a time: bounds the memory of an
-# undo of any size; the chunks share one transaction and one operation.
-UNDO_CHUNK = 10_000
-
 
 @dataclass
 class UndoPreview:
@@ -238,10 +234,10 @@ def undo_preview(*, alert: Alert) -> UndoPreview:
 def undo_burst(*, alert: Alert, actor):
     """Bring back everything of the burst in one action: original ids, fields,
     custom field values and links, parents first, all or nothing. It is the
-    recycle bin's restore (its loader, `restore_records`), so the plans that
-    have the bin have it (R3: commercial plans and the demo)."""
-    from crm.recycle_bin import RestoreResult, bin_entity_types, restore_records
-    from crm.registry import SCHEMA_VERSION
+    recycle bin's restore (`restore_events`: the records go from the burst's
+    delete events to the tables in SQL), so the plans that have the bin have it
+    (R3: commercial plans and the demo)."""
+    from crm.recycle_bin import IdsTaken, bin_entity_types, restore_events
 
     require_capability(alert.account, Capability.HISTORY)  # R3: as the recycle bin
     operation = new_operation()
@@ -250,46 +246,31 @@ def undo_burst(*, alert: Alert, actor):
         alert = Alert.objects.select_for_update().select_related("account").get(pk=alert.pk)
         if alert.undone_at is not None:
             raise Conflict("This burst has been undone already.")
-        conflicts = _taken_sentences(alert)
-        if conflicts:
-            raise Conflict(
-                "Nothing was restored: some records cannot come back: " + "; ".join(conflicts) + "."
-            )
-        result = RestoreResult(operation=operation)
         deletions = selectors.burst_deletions(alert)
-
-        def load(et, records):
-            part = restore_records(
+        if not deletions.exists():
+            raise Conflict("Nothing of this burst is left in the recycle bin.")
+        try:
+            # The burst's delete events, read once in SQL for their ids and links;
+            # the records go from them to the tables without passing through
+            # Python. No limit on the count (max_records=None): should the
+            # records path stand in, it loads a chunk of them at a time.
+            result = restore_events(
                 account=alert.account,
-                entity_type_records={et.entity_type: records},
+                events={
+                    et.entity_type: deletions.filter(entity_type=et.entity_type)
+                    for et in bin_entity_types()
+                },
                 actor=who,
                 operation=operation,
+                max_records=None,
             )
-            result.records.extend(part.records)
-            result.unlinked.extend(part.unlinked)
-
-        for et in bin_entity_types():  # parents first: a later chunk's links find them
-            chunk: list[dict] = []
-            rows = (
-                deletions.filter(entity_type=et.entity_type)
-                .order_by("entity_id")
-                .values_list("entity_id", "title", "data", "schema_version")
-                .iterator(chunk_size=2000)
-            )
-            for entity_id, title, data, version in rows:
-                if data is None or version > SCHEMA_VERSION:
-                    raise Conflict(
-                        f"Nothing was restored: the deletion of {title} (#{entity_id}) "
-                        "does not hold a record this version can read."
-                    )
-                chunk.append(data)
-                if len(chunk) == UNDO_CHUNK:
-                    load(et, chunk)
-                    chunk = []
-            if chunk:
-                load(et, chunk)
-        if not result.records:
-            raise Conflict("Nothing of this burst is left in the recycle bin.")
+        except IdsTaken:
+            # Told as the preview tells it, naming the burst's records.
+            raise Conflict(
+                "Nothing was restored: some records cannot come back: "
+                + "; ".join(_taken_sentences(alert))
+                + "."
+            ) from None
         alert.undone_at = timezone.now()
         alert.undone_by = actor
         alert.undo_operation = operation

@@ -11,10 +11,14 @@ What this module owns:
   (crm/records.py) with their ids, all fields and custom field values, parents
   first, in one transaction behind the write guard, with one "restore" History
   event per record, and (given the deleting operations) links again the
-  records the deletion had unlinked. The mass-deletion undo and the restore
-  engine reuse it.
+  records the deletion had unlinked. For callers that hold records.
+- `restore_events`: the same restore from History events (their `data`), the
+  records read from the events in SQL on PostgreSQL (`INSERT … SELECT` from
+  the event table, restore events in the same statement), with the records
+  path standing in for anything it cannot do exactly. The bin's restore and
+  the mass-deletion undo use it.
 - `restore_from_bin`: the bin's restore service (plan, visibility, state
-  checks), which calls `restore_records`.
+  checks), which calls `restore_events`.
 
 The bin covers the `crm` module (companies, contacts, leads, deals). Deleted
 products and custom field definitions come back only with a full account
@@ -23,6 +27,7 @@ rollback (R13), so they are not in the bin.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections import defaultdict
@@ -34,6 +39,7 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts.actors import Actor
@@ -78,6 +84,9 @@ MAX_SHOWN = 5  # records named in one refusal sentence
 def bin_entity_types() -> tuple[EntityType, ...]:
     """The entity types the bin holds, parents first (R13: not products or fields)."""
     return module_entities(BIN_MODULE)
+
+
+_BIN_TYPES = frozenset(et.entity_type for et in module_entities(BIN_MODULE))
 
 
 def retention_days() -> int:
@@ -258,6 +267,32 @@ def _parent_keys(events: Iterable[Event]) -> dict[str, set[int]]:
     return wanted
 
 
+def _linked_keys(events: Iterable[Event]) -> dict[str, set[int]]:
+    """`_parent_keys` read in SQL from the events' records (the events' `data`
+    need not be loaded: a restore of 10,000 entries never decodes them in
+    Python). One query per linking entity type."""
+    if connection.vendor != "postgresql":  # the SQLite demo: read in Python
+        return _parent_keys(Event.objects.filter(pk__in=[event.pk for event in events]))
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for event in events:
+        by_type[event.entity_type].append(event.pk)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        for entity_type, event_ids in by_type.items():
+            links = entity(entity_type).links if entity_type in _BIN_TYPES else ()
+            for link in links:
+                # A JSON whole number, as `_parent_keys` takes it (not a string or a bool).
+                cursor.execute(
+                    f"SELECT DISTINCT e.data->>%s FROM {Event._meta.db_table} e "
+                    "WHERE e.id = ANY(%s) AND jsonb_typeof(e.data->%s) = 'number'",
+                    [link.field, sorted(event_ids), link.field],
+                )
+                for (text,) in cursor.fetchall():
+                    if text.lstrip("-").isdigit():
+                        wanted[link.target].add(int(text))
+    return wanted
+
+
 def _entries_for(
     account: Account, viewer_membership: Membership, keys: dict[str, set[int]], now
 ) -> dict[tuple[str, int], Event]:
@@ -265,9 +300,13 @@ def _entries_for(
     for entity_type, ids in keys.items():
         if not ids:
             continue
-        rows = bin_entries(
-            account, viewer_membership=viewer_membership, entity_type=entity_type, now=now
-        ).filter(entity_id__in=sorted(ids))
+        rows = (
+            bin_entries(
+                account, viewer_membership=viewer_membership, entity_type=entity_type, now=now
+            )
+            .filter(entity_id__in=sorted(ids))
+            .defer("data", "changes")  # the parents' links are read in SQL (_linked_keys)
+        )
         for event in rows:
             found[(event.entity_type, event.entity_id)] = event
     return found
@@ -312,7 +351,7 @@ def ancestors_in_bin(
     result: list[Event] = []
     frontier = list(events)
     while frontier:
-        keys = _parent_keys(frontier)
+        keys = _linked_keys(frontier)
         for entity_type, ids in keys.items():
             keys[entity_type] = {i for i in ids if (entity_type, i) not in seen}
         found = _entries_for(account, viewer_membership, keys, now)
@@ -479,6 +518,22 @@ def _prepare(groups: list[tuple[EntityType, list[dict]]]) -> list[tuple[EntityTy
     return prepared
 
 
+class IdsTaken(Conflict):
+    """409 `conflict`: records cannot come back because their ids are in use now."""
+
+
+def _taken_sentence(et: EntityType, record: dict) -> str:
+    return _cap(f"{_label(et, record)} cannot come back: its id is now used by another record")
+
+
+def _ids_taken(sentences: list[str], total: int) -> IdsTaken:
+    shown = "; ".join(sentences[:MAX_SHOWN])
+    more = total - min(len(sentences), MAX_SHOWN)
+    if more > 0:
+        shown += f"; and {more} more"
+    return IdsTaken(f"Nothing was restored. {shown}.")
+
+
 def _refuse_taken_ids(prepared: list[tuple[EntityType, list[dict]]]) -> None:
     """All or nothing: an id that is taken now refuses the whole request."""
     taken_sentences = []
@@ -490,17 +545,9 @@ def _refuse_taken_ids(prepared: list[tuple[EntityType, list[dict]]]) -> None:
         taken = set(et.model.objects.filter(pk__in=ids).values_list("pk", flat=True))
         for row in rows:
             if row["id"] in taken:
-                taken_sentences.append(
-                    _cap(
-                        f"{_label(et, row)} cannot come back: its id is now used by another record"
-                    )
-                )
+                taken_sentences.append(_taken_sentence(et, row))
     if taken_sentences:
-        shown = "; ".join(taken_sentences[:MAX_SHOWN])
-        more = len(taken_sentences) - MAX_SHOWN
-        if more > 0:
-            shown += f"; and {more} more"
-        raise Conflict(f"Nothing was restored. {shown}.")
+        raise _ids_taken(taken_sentences, len(taken_sentences))
 
 
 def _existing_ids(account: Account, target: EntityType, ids: list[int]) -> set[int]:
@@ -785,6 +832,426 @@ def restore_records(
     return result
 
 
+# --- The event path: records read from the History in SQL ---------------------------------
+
+# The records path loads at most this many records at a time when it stands in
+# for an unbounded event-path request (the mass-deletion undo): bounds memory.
+RECORDS_CHUNK = 10_000
+
+EventSource = Iterable[int] | QuerySet  # event ids, or a QuerySet of events
+
+
+class _UseRecordsPath(Exception):
+    """The event path cannot restore this request exactly as the records path would."""
+
+
+def _unreadable(title: str, entity_id: int) -> Conflict:
+    return Conflict(
+        f"Nothing was restored: the deletion of {title} (#{entity_id}) "
+        "does not hold a record this version can read."
+    )
+
+
+def _ordered_event_groups(
+    events: Mapping[str, EventSource] | Iterable[tuple[str, EventSource]],
+) -> list[tuple[EntityType, list[int] | QuerySet]]:
+    """The events grouped by the entity type of their records, parents first:
+    sorted ids, or the QuerySet as it is (read once, by `_collect`)."""
+    pairs = events.items() if isinstance(events, Mapping) else events
+    grouped: dict[str, list] = defaultdict(list)
+    for entity_type, source in pairs:
+        try:
+            entity(entity_type)
+        except KeyError as exc:
+            raise Invalid(f"“{entity_type}” is not a type of record.") from exc
+        grouped[entity_type].append(
+            source if isinstance(source, QuerySet) else {int(i) for i in source}
+        )
+    groups = []
+    for et in entity_types():
+        sources = grouped.get(et.entity_type, [])
+        if any(isinstance(source, QuerySet) for source in sources):
+            if len(sources) > 1:
+                raise ValueError(f"Give the {et.label_plural}' events once, as one QuerySet.")
+            groups.append((et, sources[0]))
+        elif any(sources):
+            groups.append((et, sorted(set().union(*sources))))
+    return groups
+
+
+def _events_of(account: Account, et: EntityType, source: list[int] | QuerySet) -> QuerySet:
+    events = source if isinstance(source, QuerySet) else Event.objects.filter(pk__in=source)
+    return events.filter(account=account, entity_type=et.entity_type).order_by()
+
+
+def _records_of_events(
+    account: Account, et: EntityType, source: list[int] | QuerySet, *, chunk: int | None
+) -> Iterable[list[dict]]:
+    """The records (`data`) of the events, in chunks of `chunk` (all at once for
+    None), ordered by record id; 409 for an event without a record this version
+    reads, 404 for an id that is not an event of the account about `et`."""
+    rows = (
+        _events_of(account, et, source)
+        .order_by("entity_id", "pk")
+        .values_list("entity_id", "title", "data", "schema_version")
+    )
+    seen = 0
+    records: list[dict] = []
+    for entity_id, title, data, version in rows.iterator(chunk_size=2000):
+        if data is None or version > SCHEMA_VERSION:
+            raise _unreadable(title, entity_id)
+        seen += 1
+        records.append(data)
+        if chunk is not None and len(records) == chunk:
+            yield records
+            records = []
+    if not isinstance(source, QuerySet) and seen != len(source):
+        raise NotFound(
+            f"Some of these events are not deletions of {et.label_plural} in this account."
+        )
+    if records:
+        yield records
+
+
+def _restore_by_records(
+    account: Account,
+    groups: list[tuple[EntityType, list[int] | QuerySet]],
+    *,
+    actor: Actor,
+    operation: uuid.UUID,
+    relink_operations: set[uuid.UUID],
+    chunk: int | None,
+) -> RestoreResult:
+    """The event path's stand-in: the events' records loaded in Python and given
+    to `restore_records` (all at once, or `chunk` records at a time, parents
+    first, in the caller's transaction and operation)."""
+    if chunk is None:
+        records = [
+            (et.entity_type, part)
+            for et, source in groups
+            for part in _records_of_events(account, et, source, chunk=None)
+        ]
+        return restore_records(
+            account=account,
+            entity_type_records=records,
+            actor=actor,
+            operation=operation,
+            relink_operations=relink_operations,
+        )
+    result = RestoreResult(operation=operation)
+    for et, source in groups:
+        for part in _records_of_events(account, et, source, chunk=chunk):
+            done = restore_records(
+                account=account,
+                entity_type_records={et.entity_type: part},
+                actor=actor,
+                operation=operation,
+                relink_operations=relink_operations,
+            )
+            result.records.extend(done.records)
+            result.unlinked.extend(done.unlinked)
+            result.relinked.extend(done.relinked)
+    if not result.records:
+        raise Invalid("There is nothing to restore.")
+    return result
+
+
+@dataclass
+class _Collected:
+    """What the event path reads of one entity type's events before writing."""
+
+    event_ids: list[int] = field(default_factory=list)
+    record_ids: set[int] = field(default_factory=set)
+    targets: dict[str, set[int]] = field(default_factory=dict)  # link field -> ids
+
+
+def _whole(text: str | None) -> int:
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise _UseRecordsPath from None
+
+
+def _collect(account: Account, et: EntityType, source: list[int] | QuerySet) -> _Collected:
+    """One read of the events: their ids, their records' ids and link targets.
+    A record without a readable id or link sends the request to the records
+    path (which says why)."""
+    links = [link.field for link in et.links]
+    rows = _events_of(account, et, source).values_list(
+        "pk", KT("data__id"), *(KT(f"data__{name}") for name in links)
+    )
+    out = _Collected(targets={name: set() for name in links})
+    for row in rows.iterator(chunk_size=10_000):
+        out.event_ids.append(row[0])
+        out.record_ids.add(_whole(row[1]))
+        for name, text in zip(links, row[2:], strict=True):
+            if text is not None:
+                out.targets[name].add(_whole(text))
+    if not isinstance(source, QuerySet) and len(out.event_ids) != len(source):
+        raise _UseRecordsPath  # ids that are not events of the account about `et`
+    out.event_ids.sort()
+    return out
+
+
+_DATETIME_LIKE = "____-__-__T__:__:__.______Z"  # crm.records.DATETIME_FORMAT
+_DATE_LIKE = "____-__-__"
+
+
+def _shape_sql(et: EntityType, alias: str) -> str:
+    """The conditions under which the SQL casts of `_from_json_sql` read a record
+    as `canonical_record` does: every field present (else a default applies),
+    dates and times in the canonical form (PostgreSQL would also take a time
+    without a zone, or another date style), objects and booleans where those
+    are expected, decimals with no more places than the field keeps (no
+    rounding). A value that still does not cast raises an error, which sends
+    the request to the records path too."""
+    names = ", ".join(f"'{spec.name}'" for spec in et.fields)
+    conditions = [f"{alias} ?& ARRAY[{names}]"]
+    for spec in et.fields:
+        value, text = f"{alias}->'{spec.name}'", f"({alias}->>'{spec.name}')"
+        if spec.kind == "datetime":
+            check = f"{text} LIKE '{_DATETIME_LIKE}'"
+        elif spec.kind == "date":
+            check = f"{text} LIKE '{_DATE_LIKE}'"
+        elif spec.kind == "decimal":
+            check = f"{text} ~ '^-?[0-9]+([.][0-9]{{1,{int(spec.decimal_places)}}})?$'"
+        elif spec.kind in ("bool", "json"):
+            check = f"jsonb_typeof({value}) = '{'boolean' if spec.kind == 'bool' else 'object'}'"
+        else:
+            continue  # int: a cast error if not whole; str: taken as written
+        conditions.append(f"({text} IS NULL OR {check})" if spec.nullable else check)
+    return " AND ".join(conditions)
+
+
+def _insert_from_events(
+    cursor, account, et: EntityType, event_ids: list[int], drops: dict, actor, operation, now
+) -> list[RestoredRecord]:
+    """One statement: the rows read from the events' records (the links in
+    `drops` set to null), and their restore events built in SQL from the
+    inserted rows, as `_insert_set_based` does. Rows whose record has another
+    shape are left out: the caller then hands the request to the records path."""
+    values = []
+    params = {
+        "account": account.pk,
+        "ids": event_ids,
+        "operation": operation,
+        "entity_type": et.entity_type,
+        "actor_id": actor.user_id,
+        "actor_name": actor.name,
+        "source": actor.source,
+        "now": now,
+        "version": SCHEMA_VERSION,
+    }
+    for spec in et.fields:
+        value = _from_json_sql(spec, "e.data")
+        missing = drops.get((et.entity_type, spec.name))
+        if missing:
+            params[f"drop_{spec.name}"] = missing
+            value = f"CASE WHEN {value} = ANY(%(drop_{spec.name})s) THEN NULL ELSE {value} END"
+        values.append(value)
+    columns = ", ".join(spec.name for spec in et.fields)
+    events = Event._meta.db_table
+    cursor.execute(
+        f"""
+        WITH ins AS (
+            INSERT INTO {et.table} (account_id, {columns})
+            SELECT %(account)s, {", ".join(values)}
+            FROM {events} e
+            WHERE e.account_id = %(account)s AND e.id = ANY(%(ids)s)
+              AND e.entity_type = %(entity_type)s AND e.schema_version <= %(version)s
+              AND {_shape_sql(et, "e.data")}
+            RETURNING *
+        )
+        INSERT INTO {events} ({_EVENT_COLUMNS})
+        SELECT %(account)s, %(operation)s, %(entity_type)s, ins.id, 'restore', %(actor_id)s,
+               %(actor_name)s, %(source)s, %(now)s, {title_sql(et, "ins")}, NULL,
+               {record_sql(et, "ins")}, %(version)s
+        FROM ins
+        RETURNING entity_id, title
+        """,
+        params,
+    )
+    return sorted(
+        (RestoredRecord(et.entity_type, rid, title) for rid, title in cursor.fetchall()),
+        key=lambda record: record.id,
+    )
+
+
+def _restore_in_sql(
+    account: Account,
+    groups: list[tuple[EntityType, _Collected]],
+    *,
+    actor: Actor,
+    operation: uuid.UUID,
+    relink_operations: set[uuid.UUID],
+    now: datetime,
+) -> RestoreResult:
+    """The event path on PostgreSQL; raises `_UseRecordsPath` (or a database
+    error) when it cannot write exactly what the records path would."""
+    result = RestoreResult(operation=operation)
+    coming = {et.entity_type: collected.record_ids for et, collected in groups}
+    if sum(len(collected.record_ids) for _, collected in groups) != sum(
+        len(collected.event_ids) for _, collected in groups
+    ):
+        raise _UseRecordsPath  # a record twice: the records path names it
+    # Links, as `_resolve_links`: kept when the record exists now (locked until
+    # commit) or comes back in this request; otherwise set to null and reported.
+    drops: dict[tuple[str, str], list[int]] = {}
+    for et, collected in groups:
+        for link in et.links:
+            wanted = sorted(collected.targets[link.field] - coming.get(link.target, set()))
+            existing = _existing_ids(account, entity(link.target), wanted)
+            missing = [target for target in wanted if target not in existing]
+            if missing:
+                drops[(et.entity_type, link.field)] = missing
+    events = Event._meta.db_table
+    with connection.cursor() as cursor:
+        for et, collected in groups:
+            ids = collected.event_ids
+            restored = _insert_from_events(cursor, account, et, ids, drops, actor, operation, now)
+            if len(restored) != len(ids):
+                raise _UseRecordsPath  # a record of another shape
+            result.records.extend(restored)
+            titles = {record.id: record.title for record in restored}
+            for link in et.links:
+                missing = drops.get((et.entity_type, link.field))
+                if not missing:
+                    continue
+                cursor.execute(
+                    f"SELECT (e.data->>'id')::bigint AS rid, (e.data->>%s)::bigint "
+                    f"FROM {events} e WHERE e.id = ANY(%s) AND (e.data->>%s)::bigint = ANY(%s) "
+                    "ORDER BY rid",
+                    [link.field, ids, link.field, missing],
+                )
+                result.unlinked.extend(
+                    Unlinked(et.entity_type, rid, titles[rid], link.field, link.target, target)
+                    for rid, target in cursor.fetchall()
+                )
+            # Explicit ids: the table's sequence moves past them (as `_insert_set_based`).
+            cursor.execute(
+                """
+                SELECT setval(s.seq, %(max)s)
+                FROM (SELECT pg_get_serial_sequence(%(table)s, 'id')::regclass AS seq) AS s
+                WHERE COALESCE(pg_sequence_last_value(s.seq), 0) < %(max)s
+                """,
+                {"table": et.table, "max": restored[-1].id},
+            )
+    if relink_operations:
+        result.relinked = _relink_children(
+            account, result.records, relink_operations, actor, operation, now
+        )
+    return result
+
+
+def _taken_refusal(account: Account, groups: list[tuple[EntityType, _Collected]]) -> None:
+    """After a failed insert: 409 naming the records whose ids are in use now, as
+    `_refuse_taken_ids` words it, when that is why (else nothing)."""
+    events = Event._meta.db_table
+    sentences: list[str] = []
+    total = 0
+    with connection.cursor() as cursor:
+        for et, collected in groups:
+            # The records' ids are their events' entity ids (checked as text: no cast).
+            cursor.execute(
+                f"SELECT count(*) OVER (), e.id FROM {events} e "
+                f"JOIN {et.table} t ON t.id = e.entity_id "
+                "WHERE e.id = ANY(%s) AND e.data->>'id' = e.entity_id::text "
+                "ORDER BY e.entity_id LIMIT %s",
+                [collected.event_ids, MAX_SHOWN],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                continue
+            total += rows[0][0]
+            shown = Event.objects.filter(pk__in=[row[1] for row in rows]).order_by("entity_id")
+            sentences.extend(_taken_sentence(et, event.data) for event in shown)
+    if total:
+        raise _ids_taken(sentences, total)
+
+
+def restore_events(
+    *,
+    account: Account,
+    events: Mapping[str, EventSource] | Iterable[tuple[str, EventSource]],
+    actor: Actor,
+    operation: uuid.UUID | None = None,
+    relink_operations: Iterable[uuid.UUID] = (),
+    max_records: int | None = MAX_RESTORE_RECORDS,
+) -> RestoreResult:
+    """Bring back the records that History events hold (the `data` of delete
+    events), with the same result as `restore_records` given those records,
+    without carrying them through Python on PostgreSQL.
+
+    `events`: {entity_type: event ids, or a QuerySet of events} of the account.
+    Same rules as `restore_records`: the write guard, one transaction, parents
+    first, each link kept when its record exists now or comes back in this
+    request (else null and reported in `unlinked`), one restore event per
+    record in `operation`, the records `relink_operations` unlinked linked
+    again; an id taken now refuses the whole request (409 `IdsTaken`, naming
+    the records). An event without a record this version reads is 409; more
+    than `max_records` records is 400 (None: no limit, for the mass-deletion
+    undo).
+
+    On PostgreSQL the events are read once for their ids and links, then each
+    entity type is one `INSERT … SELECT` from the event table with its restore
+    events written in the same statement from the inserted rows. That is exact
+    for records of the shape the services write (`_shape_sql`); anything else
+    (a field missing from an older record, a value of another form, the same
+    record twice) rolls the attempt back and goes through the records path,
+    which fills defaults or refuses with the record's name, as before. SQLite:
+    the records path.
+    """
+    groups = _ordered_event_groups(events)
+    operation = operation or new_operation()
+    relink_operations = set(relink_operations)
+    chunk = None if max_records is not None else RECORDS_CHUNK
+    try:
+        with transaction.atomic():
+            ensure_account_writable(account.pk)
+            collected = None
+            if connection.vendor == "postgresql":
+                with contextlib.suppress(_UseRecordsPath):  # the records path says why
+                    collected = [(et, _collect(account, et, source)) for et, source in groups]
+                    collected = [(et, c) for et, c in collected if c.event_ids]
+            if collected is not None:
+                total = sum(len(c.event_ids) for _, c in collected)
+                if total == 0:
+                    raise Invalid("There is nothing to restore.")
+                if max_records is not None and total > max_records:
+                    raise Invalid(
+                        f"One request restores at most {max_records:,} records; "
+                        f"this one has {total:,}. Restore them in parts."
+                    )
+                groups = [(et, c.event_ids) for et, c in collected]
+                try:
+                    with transaction.atomic():  # a savepoint: a failed attempt leaves nothing
+                        return _restore_in_sql(
+                            account,
+                            collected,
+                            actor=actor,
+                            operation=operation,
+                            relink_operations=relink_operations,
+                            now=timezone.now(),
+                        )
+                except IntegrityError:
+                    _taken_refusal(account, collected)  # the usual reason
+                except (_UseRecordsPath, DataError):
+                    pass
+            # The records path restores it, or refuses it with the reason.
+            return _restore_by_records(
+                account,
+                groups,
+                actor=actor,
+                operation=operation,
+                relink_operations=relink_operations,
+                chunk=chunk,
+            )
+    except IntegrityError as exc:  # a deferred constraint at commit
+        raise Conflict(
+            "Nothing was restored: the data changed while restoring. Try again."
+        ) from exc
+
+
 # --- Restoring from the bin ----------------------------------------------------------
 
 
@@ -858,7 +1325,11 @@ def select_from_bin(
     selected: dict[int, Event] = {}
     ids = clean_event_ids(event_ids or [])
     if ids:
-        events = {e.pk: e for e in Event.objects.filter(account=account, pk__in=ids)}
+        # The records stay in the database (`data` deferred): the restore reads them in SQL.
+        events = {
+            e.pk: e
+            for e in Event.objects.filter(account=account, pk__in=ids).defer("data", "changes")
+        }
         hidden = [i for i in ids if i not in events or not can_see(viewer_membership, events[i])]
         if hidden:
             shown = ", ".join(f"#{i}" for i in hidden[:10]) + ("…" if len(hidden) > 10 else "")
@@ -874,9 +1345,9 @@ def select_from_bin(
         selected.update((i, events[i]) for i in ids)
     if operation is not None:
         entries = list(
-            bin_entries(account, viewer_membership=viewer_membership, operation=operation, now=now)[
-                : MAX_RESTORE_RECORDS + 1
-            ]
+            bin_entries(
+                account, viewer_membership=viewer_membership, operation=operation, now=now
+            ).defer("data", "changes")[: MAX_RESTORE_RECORDS + 1]
         )
         if not entries:
             deleted = Event.objects.filter(
@@ -912,7 +1383,8 @@ def restore_from_bin(
 ) -> RestoreResult:
     """Restore the named bin entries (and, with `include_parents`, the deleted
     records they link to that are in the viewer's bin, parents first), all or
-    nothing, through `restore_records`.
+    nothing, through `restore_events` (the records read from the entries' events
+    in SQL).
 
     403 `plan_upgrade_required` without History (R3: restoring from the bin is
     for plans with History, the demo included); 404/409 from `select_from_bin`;
@@ -933,17 +1405,13 @@ def restore_from_bin(
                 entries += ancestors_in_bin(
                     account, viewer_membership=viewer_membership, events=entries, now=now
                 )
-            groups: dict[str, list[dict]] = defaultdict(list)
+            groups: dict[str, list[int]] = defaultdict(list)
             for event in entries:
-                if event.data is None or event.schema_version > SCHEMA_VERSION:
-                    raise Conflict(
-                        f"Nothing was restored: the deletion of {event.title} (#{event.entity_id}) "
-                        "does not hold a record this version can read."
-                    )
-                groups[event.entity_type].append(event.data)
-            return restore_records(
+                groups[event.entity_type].append(event.pk)
+            # The records go from the events to the tables in SQL (restore_events).
+            return restore_events(
                 account=account,
-                entity_type_records=groups,
+                events=groups,
                 actor=actor,
                 operation=new_operation(),
                 relink_operations={event.operation for event in entries},
