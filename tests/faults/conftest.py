@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from kombu import pools
 
 from recovery_portal.celery import app as celery_app
 from tests.worker import ROOT, WorkerProcess
@@ -117,18 +118,21 @@ def using_broker(url: str):
     """Send this process's tasks to `url` for the block (Celery keeps a pool of
     broker connections per app: it is dropped on the way in and out)."""
     conf = celery_app.conf
-    saved = conf.broker_url
+    keys = ("broker_url", "broker_read_url", "broker_write_url")
+    saved = {key: conf[key] for key in keys}
 
     def reset():
+        pools.reset()  # kombu's pools are global, keyed by URL: a restarted server's are stale
         celery_app._pool = None
-        celery_app.__dict__.get("amqp") and setattr(celery_app.amqp, "_producer_pool", None)
+        if "amqp" in celery_app.__dict__:
+            celery_app.amqp._producer_pool = None
 
-    conf.broker_url = url
+    conf.update(dict.fromkeys(keys, url))
     reset()
     try:
         yield
     finally:
-        conf.broker_url = saved
+        conf.update(saved)
         reset()
 
 
