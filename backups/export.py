@@ -153,13 +153,20 @@ def _load_as_text(cursor, snapshot, et, *, json_values: bool = False) -> str:
 
 
 def _write_set_based(cursor, snapshot, et, custom: list[str], out) -> int:
-    """On PostgreSQL: the file loaded as text, its cells formatted in SQL, COPY out."""
+    """On PostgreSQL: the file loaded as text, its cells formatted in SQL, COPY out.
+
+    The rows go out in the file's order, as the Python path writes them (a
+    snapshot file is in id order), without sorting them again: a temporary
+    table that COPY FROM only appended to is read back by its sequential scan
+    in the order it was written (no other session sees it, so no synchronized
+    or parallel scan can start elsewhere in it). The sort cost about a tenth
+    of the export."""
     table = _load_as_text(cursor, snapshot, et, json_values=bool(custom))
     cells = ", ".join(cells_sql(et, "s", custom))
     sink, raw = _compressing_sink(out)
     try:
         cursor.copy_expert(
-            f"COPY (SELECT {cells} FROM {table} s ORDER BY s.id) TO STDOUT WITH (FORMAT csv)",
+            f"COPY (SELECT {cells} FROM {table} s) TO STDOUT WITH (FORMAT csv)",
             sink,
         )
         sink.flush()
