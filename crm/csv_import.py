@@ -169,7 +169,9 @@ def _original_ids(et: EntityType, fields: dict[int, str], rows: list[list[str]])
     ids = set()
     for cells in rows:
         cell = cells[column].strip() if column < len(cells) else ""
-        if cell.isdigit() and 0 < int(cell) < 2**63:
+        # ASCII digits only: "²" is a digit to isdigit() but not to int() (its row is
+        # refused with the reason when it is read).
+        if cell.isascii() and cell.isdigit() and 0 < int(cell) < 2**63:
             ids.add(int(cell))
     return ids
 

@@ -145,7 +145,7 @@ class RequestPreviewView(AdminRequestMixin, GenericAPIView):
         obj = self.get_request_object(pk)
         raw = request.query_params.get("snapshot", "")
         option = request.query_params.get("option") or obj.option
-        if not raw.isdigit() or not 1 <= int(raw) <= 2**63 - 1:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
             raise Invalid(
                 "snapshot must be a snapshot id.", fields={"snapshot": ["Enter a snapshot id."]}
             )

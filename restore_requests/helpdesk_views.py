@@ -202,7 +202,7 @@ class AccountsView(HelpdeskRequiredMixin, View):
         accounts = Account.objects.all()
         if q:
             condition = Q(name__icontains=q)
-            if q.isdigit():
+            if q.isascii() and q.isdigit() and int(q) <= 2**63 - 1:  # not "²", not past bigint
                 condition |= Q(pk=int(q))
             accounts = accounts.filter(condition)
         return render(

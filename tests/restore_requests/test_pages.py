@@ -364,6 +364,11 @@ def test_the_accounts_pages_find_an_account_and_show_it_read_only(
     assert "Globex" in by_id
     nothing = console.get("/helpdesk/accounts/", {"q": "zzz"}).content.decode()
     assert "No account matches “zzz”." in nothing
+    # A digit that is not a number, and a number past any id: searched as names.
+    for q in ("²", str(2**64)):
+        response = console.get("/helpdesk/accounts/", {"q": q})
+        assert response.status_code == 200
+        assert f"No account matches “{q}”." in response.content.decode()
 
     html = console.get(f"/helpdesk/accounts/{acme.pk}/").content.decode()
     _checks(html)

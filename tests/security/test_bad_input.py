@@ -151,6 +151,8 @@ CASES = [
          json={"snapshots": [-1]}, caller="helpdesk"),
     Case("preview, snapshot not a number", "get",
          "/api/v1/restore-requests/@request/preview/?snapshot=abc", 400, "invalid"),
+    Case("preview, snapshot a digit that is not a number (²)", "get",
+         "/api/v1/restore-requests/@request/preview/?snapshot=%C2%B2", 400, "invalid"),
     # --- Dates ------------------------------------------------------------------------
     Case("request, impossible date", "post", "/api/v1/restore-requests/", 400, "invalid",
          json={"deleted_at": "2026-13-45T99:00", "option": "csv_export"}),
@@ -327,3 +329,16 @@ def test_import_rows_with_an_id_of_zero_or_below_are_refused(acme, alice, api):
     assert response.status_code in (200, 400), response.content
     assert not Contact.objects.filter(account=acme).exists()
     assert api(alice).get("/api/v1/history/events/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_import_rows_whose_id_is_a_digit_but_not_a_number_are_refused(acme, alice, api):
+    """ "²" is a digit to str.isdigit() but not to int(): the row is refused with the
+    reason, never a 500 for the whole file."""
+    data = "ID;NAME;LAST_NAME\r\n²;Super;Script\r\n7;Mario;Rossi\r\n".encode()
+    response = api(alice).post("/api/v1/crm/import/", {"file": upload(data)}, format="multipart")
+    assert response.status_code == 200, response.content
+    rows = response.json()["files"][0]["rows"]
+    assert [r["outcome"] for r in rows] == ["refused", "created"]
+    assert "²" in rows[0]["reason"]
+    assert list(Contact.objects.filter(account=acme).values_list("name", flat=True)) == ["Mario"]
