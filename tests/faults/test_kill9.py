@@ -183,7 +183,8 @@ def test_a_worker_killed_while_its_rollback_waits_for_the_account_leaves_no_run_
             "the worker to wait for the account",
         )
         celery_worker.kill()
-        wait_until(lambda: not advisory_held([_run_lock_key(run.pk)]), "the run lock")
+    # The dead worker's session gets the account and only then finds its client gone.
+    wait_until(lambda: not advisory_held([_run_lock_key(run.pk)]), "the run lock")
     celery_worker.start()
 
     run = finished(run)
