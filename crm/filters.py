@@ -10,6 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from drf_spectacular.utils import extend_schema_field
+
+from crm_history.filters import MOMENT_HELP, MomentFilter
 
 from . import models as m
 
@@ -64,6 +67,16 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": f"{MOMENT_HELP} Without an offset, read in the account's time zone.",
+    }
+)
+class MomentOfCreationFilter(MomentFilter):
+    """A date or a date and time (the schema says "string": both are taken)."""
+
+
 class RecordFilterSet(django_filters.FilterSet):
     FILTER_DEFAULTS = {
         **FILTER_FOR_DBFIELD_DEFAULTS,
@@ -74,11 +87,21 @@ class RecordFilterSet(django_filters.FilterSet):
     }
 
     q = django_filters.CharFilter(method="search", label="Search")
-    created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label="Created from"
+    # A date, or a date and time; without an offset it is read in the account's time
+    # zone (api.md), on the API as on the page, converted once into a UTC bound.
+    created_after = MomentOfCreationFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        label="Created from",
+        help_text=MOMENT_HELP,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off"}),
     )
-    created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label="Created before"
+    created_before = MomentOfCreationFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        label="Created before",
+        help_text=MOMENT_HELP,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off"}),
     )
 
     entity_type: str = ""
@@ -90,6 +113,14 @@ class RecordFilterSet(django_filters.FilterSet):
             self.filters["assigned_by"].queryset = get_user_model().objects.filter(
                 membership__account=account
             )
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        for name in ("created_after", "created_before"):
+            # The account's zone reads a time typed without an offset.
+            form_class.base_fields[name].account = self.account
+            form_class.base_fields[name].name = name
+        return form_class
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -209,6 +209,38 @@ def test_filters_narrow_the_list_to_the_matching_records(api, acme, alice, bob):
         assert [r["id"] for r in response.json()["results"]] == [won.pk]
 
 
+def test_a_creation_time_without_an_offset_is_read_in_the_accounts_zone(api, page, acme, alice):
+    """api.md: a time without an offset is read in the account's time zone, on the API
+    as on the list page (Acme: Europe/Rome, UTC+1 in January)."""
+    from datetime import UTC, datetime
+
+    from crm import services
+    from tests.factories import actor_for
+
+    lead = services.record_create(
+        account=acme,
+        entity_type="lead",
+        values={"title": "Created at 10:30 in Rome"},
+        actor=actor_for(alice),
+        now=datetime(2026, 1, 15, 9, 30, tzinfo=UTC),
+    )
+    cases = [
+        ({"created_after": "2026-01-15T10:00"}, [lead.pk]),  # 09:00 UTC
+        ({"created_before": "2026-01-15T10:00"}, []),
+        ({"created_before": "2026-01-15T10:31"}, [lead.pk]),
+        ({"created_after": "2026-01-15T10:00+00:00"}, []),  # an offset is taken as given
+        ({"created_after": "2026-01-15", "created_before": "2026-01-16"}, [lead.pk]),
+        ({"created_before": "2026-01-15"}, []),  # a date: the start of that day in Rome
+    ]
+    for params, expected in cases:
+        response = api(alice).get(_url("lead"), params)
+        assert response.status_code == 200, response.content
+        assert [r["id"] for r in response.json()["results"]] == expected, params
+        listed = page(alice).get("/crm/leads/", params)
+        assert listed.status_code == 200
+        assert [row["obj"].pk for row in listed.context["rows"]] == expected, params
+
+
 @pytest.mark.parametrize(
     ("entity_type", "params", "field"),
     [
