@@ -276,19 +276,20 @@ def records_bulk_delete(
         ensure_account_writable(account.pk)
         ensure_may_delete(account.pk, actor.user_id if actor.is_person else None)
         # Lock the rows in primary-key order (one order everywhere: no deadlocks).
-        found = list(
-            et.model.objects.select_for_update()
-            .filter(account=account, pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if len(found) != len(ids):
-            missing = sorted(set(ids) - set(found))
-            shown = ", ".join(str(i) for i in missing[:10]) + ("…" if len(missing) > 10 else "")
-            raise NotFound(f"No {et.label} with id {shown} in this account; nothing was deleted.")
         if connection.vendor == "postgresql":
+            if _lock_in_order(account, et, ids) != len(ids):
+                found = et.model.objects.filter(account=account, pk__in=ids)
+                _refuse_missing(et, ids, found.values_list("pk", flat=True))
             deleted = _delete_set_based(account, et, ids, actor, operation, now)
         else:
+            found = list(
+                et.model.objects.select_for_update()
+                .filter(account=account, pk__in=ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if len(found) != len(ids):
+                _refuse_missing(et, ids, found)
             deleted = _delete_row_by_row(account, et, ids, actor, operation, now)
         notify_deletions(
             account_id=account.pk,
@@ -298,6 +299,28 @@ def records_bulk_delete(
             at=now,
         )
     return DeleteResult(deleted=deleted, operation=operation)
+
+
+def _refuse_missing(et: EntityType, ids: list[int], found: Iterable[int]) -> None:
+    missing = sorted(set(ids) - set(found))
+    shown = ", ".join(str(i) for i in missing[:10]) + ("…" if len(missing) > 10 else "")
+    raise NotFound(f"No {et.label} with id {shown} in this account; nothing was deleted.")
+
+
+def _lock_in_order(account: Account, et: EntityType, ids: list[int]) -> int:
+    """Lock the account's rows among `ids` in primary-key order; how many there are.
+
+    One statement that answers a count: the ids never travel back and no
+    QuerySet of 10,000 parameters is built (most of what the ORM's
+    `select_for_update() … values_list()` cost here was Python, not the
+    locks). Uses index: the primary key (id = ANY), in id order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {et.table} WHERE account_id = %s "
+            "AND id = ANY(%s) ORDER BY id FOR UPDATE) AS locked",
+            [account.pk, ids],
+        )
+        return cursor.fetchone()[0]
 
 
 _EVENT_COLUMNS = (
