@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backups.selectors import available_snapshots
+
 from . import selectors
 from .models import RestoreRequest
 from .selectors import deletions_around
@@ -27,7 +29,7 @@ class NearestSnapshot:
 def nearest_snapshots(request: RestoreRequest, *, limit: int = 5) -> list[NearestSnapshot]:
     from backups.snapshots import snapshots_contain
 
-    snapshots = selectors.available_snapshots(request.account)
+    snapshots = list(available_snapshots(request.account))
     if not snapshots:
         return []
     before = [s for s in snapshots if s.taken_at <= request.deleted_at]

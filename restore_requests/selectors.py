@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts.models import Account
 from crm_history.models import Action, Event
@@ -150,13 +149,6 @@ def suggested_option(account: Account, deleted_at: datetime) -> Suggestion:
     )
 
 
-def available_snapshots(account: Account) -> list:
-    """R7: the account's snapshots a restore may use (complete, at most seven days old)."""
-    from backups.models import Snapshot
-
-    return list(Snapshot.objects.available(account))
-
-
 def nearest_before_many(requests: list[RestoreRequest]) -> dict[int, object]:
     """For each request, the latest available snapshot taken before its deletion
     time (R15), found with one query for the whole page."""
@@ -164,6 +156,8 @@ def nearest_before_many(requests: list[RestoreRequest]) -> dict[int, object]:
 
     accounts = {r.account_id for r in requests}
     by_account: dict[int, list] = {}
+    # What Snapshot.objects.available() gives one account (complete, R7's window),
+    # for every account of the page at once.
     for snapshot in Snapshot.objects.filter(
         account_id__in=accounts,
         status=Snapshot.Status.COMPLETE,
@@ -178,8 +172,11 @@ def nearest_before_many(requests: list[RestoreRequest]) -> dict[int, object]:
 
 
 def restore_window_start(now: datetime | None = None) -> datetime:
-    """R7: the oldest deletion time a request may name."""
-    return (now or timezone.now()) - timedelta(days=settings.SNAPSHOT_RETENTION_DAYS)
+    """R7: the oldest deletion time a request may name: the start of the window of
+    the snapshots a restore may use (backups keep them seven days)."""
+    from backups.models import window_start
+
+    return window_start(now)
 
 
 def result_rows(run) -> list[tuple[str, dict]]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.capabilities import Capability, require_capability
 from accounts.models import Account
 from accounts.tenancy import is_helpdesk, membership_of
+from backups.selectors import available_snapshots
 from recovery_portal.errors import (
     AdminRequired,
     HelpdeskRequired,
@@ -21,7 +22,7 @@ from recovery_portal.errors import (
     OutsideRestoreWindow,
 )
 
-from . import notifications, selectors
+from . import notifications
 from .models import (
     ROLLBACK_OPTIONS,
     Candidate,
@@ -156,7 +157,7 @@ def request_propose(*, request: RestoreRequest, snapshot_ids: list[int], message
         raise Invalid(
             "Propose at least one snapshot.", fields={"snapshots": ["Choose at least one."]}
         )
-    available = {s.pk: s for s in selectors.available_snapshots(request.account)}
+    available = {s.pk: s for s in available_snapshots(request.account)}
     unknown = [i for i in snapshot_ids if i not in available]
     if unknown:
         raise NotFound(
