@@ -18,7 +18,7 @@ from accounts.capabilities import Capability, plan_allows
 from crm_history.models import Event
 from recovery_portal.errors import DomainError, NotFound
 
-from . import columns, selectors, services
+from . import columns, recycle_bin, selectors, services
 from .filters import FILTERSETS, SORT_FIELDS
 from .forms import form_class
 from .registry import children_of, entity_by_slug, entity_types
@@ -197,7 +197,15 @@ class RecordDeleteView(EntityMixin, View):
 
     def get(self, request, slug, pk):
         obj = self.get_record(pk)
-        return render(request, self.template_name, {**self.base_context(), "object": obj})
+        context = {
+            **self.base_context(),
+            "object": obj,
+            # R13: deleted products and custom fields are not in the recycle bin; only a
+            # full account rollback brings them back.
+            "in_bin": self.entity in recycle_bin.bin_entity_types(),
+            "bin_days": recycle_bin.retention_days(),
+        }
+        return render(request, self.template_name, context)
 
     def post(self, request, slug, pk):
         obj = self.get_record(pk)

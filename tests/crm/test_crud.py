@@ -86,6 +86,20 @@ def test_an_employee_creates_edits_and_deletes_on_the_pages(page, acme, bob, ent
     assert {(e.actor_id, e.source) for e in events} == {(bob.pk, "page")}
 
 
+@pytest.mark.parametrize("entity_type", ENTITY_TYPES)
+def test_the_delete_page_says_how_the_record_can_come_back(page, acme, alice, entity_type):
+    """The recycle bin holds companies, contacts, leads and deals for RECYCLE_BIN_DAYS;
+    R13: a deleted product or custom field comes back only with a full rollback."""
+    record = create(acme, entity_type, alice, VALID[entity_type])
+    html = page(alice).get(f"/crm/{SLUGS[entity_type]}/{record.pk}/delete/").content.decode()
+    in_bin = "the Recycle Bin can bring it back for 30 days"
+    rollback = "comes back only with a full account rollback"
+    if entity_type in ("product", "custom_field"):
+        assert rollback in html and in_bin not in html
+    else:
+        assert in_bin in html and rollback not in html
+
+
 def test_the_detail_page_shows_the_record_its_links_and_its_history(page, acme, alice, bob):
     company = create(acme, "company", alice, {"title": "Initech Srl"})
     values = {"name": "Anna", "last_name": "Verdi", "company_id": company.pk}
