@@ -115,17 +115,28 @@ class Alert(models.Model):
         return sum(int(n) for n in self.counts.values())
 
     @property
+    def counted(self) -> list[str]:
+        """The alert's counts for people: "60 companies", "1 contact"."""
+        return counted(self.counts)
+
+    @property
     def summary(self) -> str:
-        from crm_history.registry import entity_links
-
-        def label(entity_type: str, n: int) -> str:
-            links = entity_links(entity_type)
-            if links is None:
-                return entity_type
-            return links.label if n == 1 else links.label_plural
-
-        parts = ", ".join(f"{n} {label(t, n)}" for t, n in sorted(self.counts.items()))
+        parts = ", ".join(self.counted)
         who = (
             self.actor_name if self.kind == self.Kind.ACTOR else ", ".join(self.actors) or "several"
         )
         return f"{who} deleted {parts}"
+
+
+def counted(counts: dict[str, int]) -> list[str]:
+    """{entity_type: n} as "60 companies", "1 contact", with the labels the CRM
+    registered with the History (by entity type, in alphabetical order)."""
+    from crm_history.registry import entity_links
+
+    def label(entity_type: str, n: int) -> str:
+        links = entity_links(entity_type)
+        if links is None:
+            return entity_type
+        return links.label if n == 1 else links.label_plural
+
+    return [f"{n} {label(t, n)}" for t, n in sorted(counts.items())]

@@ -18,7 +18,7 @@ from recovery_portal.errors import DomainError
 
 from . import selectors, services
 from .forms import RulesForm
-from .models import Alert
+from .models import Alert, counted
 
 
 class AlertsMixin(AdminRequiredMixin):
@@ -61,13 +61,15 @@ class AlertDetailView(AlertsMixin, View):
                 f"({start:%Y-%m-%d %H:%M}–{end:%H:%M}, {self.account.timezone}).",
             }
             report_link = f"{reverse('restore_requests:report')}?{urlencode(params)}"
+        preview = services.undo_preview(alert=alert) if bin_allowed else None
         return render(
             request,
             "alerts/detail.html",
             {
                 "nav": "alerts",
                 "alert": alert,
-                "preview": services.undo_preview(alert=alert) if bin_allowed else None,
+                "preview": preview,
+                "preview_counted": counted(preview.counts) if preview else [],
                 "bin_allowed": bin_allowed,
                 "report_link": report_link,
                 "suspended": selectors.actor_suspended(alert),
@@ -82,7 +84,8 @@ class AlertActionView(AlertsMixin, View):
         try:
             if action == "undo":
                 result = services.undo_burst(alert=alert, actor=request.user)
-                text = f"{result.total} records are back."
+                n = result.total
+                text = f"{n} record{'s are' if n != 1 else ' is'} back."
                 if result.unlinked:
                     text += " " + "; ".join(u.sentence() for u in result.unlinked[:5]) + "."
                 messages.success(request, text)

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Plan
+from tests.factories import make
 
 from .conftest import API, alerts_of, bulk_delete, contacts, filler_contacts
 
@@ -84,6 +85,19 @@ def test_the_alert_page_says_who_what_when_and_how(acme, alice, page, alert):
     assert "bulk action (150)" in text
     assert "Suspend bob's deletions" in text
     assert "Dismiss the alert" in text
+
+
+def test_the_alert_page_names_counts_with_the_crm_labels(acme, alice, bob, page):
+    """ "120 companies", not the entity type with an s ("120 companys")."""
+    ids = [make(acme, "company", title=f"Company {i}").pk for i in range(120)]
+    bulk_delete(acme, ids, by=bob, entity_type="company")
+    (alert,) = alerts_of(acme)
+
+    text = _text(page(alice).get(f"/alerts/{alert.pk}/"))
+
+    assert "<dd>120 companies</dd>" in text
+    assert "120 records come back with their ids, fields and links: 120 companies." in text
+    assert "compan" + "ys" not in text
 
 
 def test_the_list_shows_alerts_and_an_empty_state(acme, alice, globex, charlie, page, alert):
