@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -94,7 +95,7 @@ class DemoStartView(AdminRequiredMixin, View):
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            ends = demo_ends_at(account)
+            ends = timezone.localtime(demo_ends_at(account), account.tzinfo)  # the account's day
             messages.success(
                 request,
                 f"Your 15-day Professional demo has started; it ends on {ends:%d %B %Y}.",

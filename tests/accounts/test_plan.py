@@ -131,6 +131,15 @@ def test_r3_the_demo_starts_once_on_the_plan_page(page, initech, peter):
     assert PlanChange.objects.filter(account=initech, kind="demo").count() == 1
 
 
+def test_the_demo_message_names_the_last_day_in_the_accounts_time_zone(page, initech, peter):
+    """UTC+14: for most of the UTC day, the account's date is a day ahead of UTC's."""
+    Account.objects.filter(pk=initech.pk).update(timezone="Pacific/Kiritimati")
+    text = page(peter).post("/plan/demo/", follow=True).content.decode()
+    account = _refresh(initech)
+    ends = timezone.localtime(account.demo_started_at + timedelta(days=15), account.tzinfo)
+    assert f"it ends on {ends:%d %B %Y}." in text
+
+
 def test_r3_the_demo_ends_by_itself_after_fifteen_days(api, page, initech, peter):
     # The demo started 15 days (and a minute) ago: nobody ends it, time does.
     started = timezone.now() - timedelta(days=15, minutes=1)
