@@ -262,13 +262,15 @@ def request_confirm(
     request.chosen_snapshot = candidate.snapshot
     request.chosen_option = option
     request.save(update_fields=["chosen_snapshot", "chosen_option"])
+    # The ticket's timeline is read in the account's zone: the note names its time there.
+    account = request.account
+    taken = timezone.localtime(candidate.snapshot.taken_at, account.tzinfo)
     _transition(
         request,
         Status.CONFIRMED,
         actor=actor,
         note=(
-            f"{Option(option).label} to the snapshot of "
-            f"{candidate.snapshot.taken_at:%Y-%m-%d %H:%M} UTC"
+            f"{Option(option).label} to the snapshot of {taken:%Y-%m-%d %H:%M} ({account.timezone})"
         ),
     )
     return request

@@ -6,8 +6,10 @@ not the helpdesk."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from backups.restore_models import RestoreRun
 from restore_requests.models import Status, Transition
@@ -47,6 +49,9 @@ def test_r16_a_csv_export_needs_no_name_and_queues_the_run(api, alice, proposed)
     assert (stored.snapshot_id, stored.requested_by_id) == (snapshot.pk, alice.pk)
     last = Transition.objects.filter(request=request).last()
     assert (last.to_status, last.actor_id) == (Status.CONFIRMED, alice.pk)
+    # The ticket's timeline is read in the account's zone (Acme: Europe/Rome).
+    taken = timezone.localtime(snapshot.taken_at, ZoneInfo("Europe/Rome"))
+    assert last.note == f"CSV file to the snapshot of {taken:%Y-%m-%d %H:%M} (Europe/Rome)"
 
 
 @pytest.mark.parametrize("option", ["crm_rollback", "full_rollback"])
