@@ -132,7 +132,11 @@ def test_a_worker_killed_at_a_random_moment_of_a_rollback_leaves_one_of_two_stat
         # The dead worker's sessions end (and their locks with them); then a worker is back.
         wait_until(lambda a=account, r=run: not advisory_held(_locks_of(a, r)), "the locks")
         celery_worker.start()
-        run = finished(run)
+        try:
+            run = finished(run)
+        except AssertionError:
+            state = RestoreRun.objects.values("status", "phase", "error").get(pk=run.pk)
+            raise AssertionError(f"{where}: killed at {moment}, the run is left {state}") from None
         outcomes[run.status] += 1
 
         after = crm_checksum(account.pk)
