@@ -29,7 +29,7 @@ def _parameters() -> list[OpenApiParameter]:
             "action",
             str,
             enum=list(Action.values),
-            description="Only this action (R2: `delete` alone lists every deletion).",
+            description="Only this action (`delete`, with no other filter, lists every deletion).",
         ),
         OpenApiParameter(
             "entity_type",

@@ -29,7 +29,7 @@ class RestoreRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     filed_at = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(help_text="When the data was deleted (R14), in UTC.")
+    deleted_at = models.DateTimeField(help_text="When the data was deleted, in UTC.")  # R14
     option = models.CharField("option wished for", max_length=20, choices=Option.choices)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)

@@ -179,7 +179,10 @@ class CloseInputSerializer(serializers.Serializer):
 class PreviewEntitySerializer(serializers.Serializer):
     entity_type = serializers.CharField()
     label = serializers.CharField()
-    affected = serializers.BooleanField(help_text="Whether the option changes this type (R13).")
+    affected = serializers.BooleanField(
+        help_text="Whether the option changes this type (products and custom fields: only the "
+        "full account rollback)."
+    )
     total = serializers.IntegerField(help_text="Records of this type in the snapshot.")
     back = serializers.IntegerField(help_text="In the snapshot, gone now: they come back.")
     lost = serializers.IntegerField(help_text="Created since the snapshot: a rollback loses them.")
