@@ -71,11 +71,16 @@ def plans_with(capability: Capability) -> list[str]:
     return [plan.value for plan in Plan if capability in PLAN_CAPABILITIES[plan]]
 
 
+def upgrade_detail(account: Account, capability: Capability) -> str:
+    """What a refusal for `capability` says: the plan lacks it, which plans have it."""
+    names = ", ".join(Plan(p).label for p in plans_with(capability))
+    return (
+        f"Your {Plan(account.plan).label} plan does not include this. It is part of: {names}. "
+        "Upgrade under Subscription > Upgrade."
+    )
+
+
 def require_capability(account: Account, capability: Capability) -> None:
     """Raise `plan_upgrade_required` unless the plan allows `capability`."""
     if not plan_allows(account, capability):
-        names = ", ".join(Plan(p).label for p in plans_with(capability))
-        raise PlanUpgradeRequired(
-            f"Your {Plan(account.plan).label} plan does not include this. It is part of: {names}. "
-            "Upgrade under Subscription > Upgrade."
-        )
+        raise PlanUpgradeRequired(upgrade_detail(account, capability))

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from .capabilities import Capability, plan_allows, plans_with
-from .models import Plan
+from .capabilities import Capability, plan_allows, upgrade_detail
 from .tenancy import account_of, is_helpdesk, membership_of
 
 
@@ -50,11 +49,7 @@ class PlanAllows(BasePermission):
             return False
         if plan_allows(account, capability):
             return True
-        names = ", ".join(Plan(p).label for p in plans_with(capability))
-        self.message = (
-            f"Your {Plan(account.plan).label} plan does not include this. "
-            f"It is part of: {names}. Upgrade under Subscription > Upgrade."
-        )
+        self.message = upgrade_detail(account, capability)
         return False
 
 
