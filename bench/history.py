@@ -31,70 +31,19 @@ import statistics
 import sys
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import bench_environment, ensure_database, say, setup_django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rp_bench_history"
-os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery_portal.settings")
-# No query log, no debug pages: measure what production runs.
-os.environ["DEBUG"] = "0"
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-deployment-0123456789")
-os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-os.environ["SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain HTTP
+# No query log, no debug pages: measure what production runs; the API through the
+# test client.
+bench_environment(DEFAULT_URL, test_client=True)
 
 MAX_BIG_ACCOUNTS = 10  # a quarter of all events go to these (the worst case is measured)
 DEEP = 10_000  # events before the deep page
 BURST = 15_000  # per big account: one bulk delete, all its events at one timestamp
 BULK = 10_000  # records of the bulk delete
 DAYS = 90  # the events span this many days up to now
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-def ensure_database(url: str, *, fresh: bool) -> None:
-    import environ
-    import psycopg2
-    from psycopg2 import sql
-
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit("The benchmark runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    if "bench" not in name:
-        sys.exit(f"Refusing to use database {name!r}: its name must contain 'bench' (scratch).")
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        exists = cur.fetchone() is not None
-        if exists and fresh:
-            say(f"Dropping database {name} (--fresh)")
-            cur.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
-            exists = False
-        if not exists:
-            say(f"Creating database {name}")
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
 
 
 # --- Generation -------------------------------------------------------------------------
