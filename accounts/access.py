@@ -2,7 +2,8 @@
 
 Anonymous visitors go to the log-in page; a member without the role gets the
 403 page saying why; another account's object is a 404 page (views look
-objects up through `accounts.tenancy.get_scoped_or_404`).
+objects up through their app's selectors, which take the account, and answer
+404 when there is none).
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 
-from .capabilities import Capability, plan_allows
-from .tenancy import account_of, is_helpdesk, membership_of
+from .tenancy import is_helpdesk, membership_of
 
 
 class MemberRequiredMixin(AccessMixin):
@@ -43,8 +43,3 @@ class HelpdeskRequiredMixin(AccessMixin):
         if not is_helpdesk(request.user):
             raise PermissionDenied("This page is for helpdesk staff.")
         return super().dispatch(request, *args, **kwargs)
-
-
-def page_allows(request, capability: Capability) -> bool:
-    account = account_of(request.user)
-    return account is not None and plan_allows(account, capability)

@@ -95,11 +95,6 @@ def to_record(et: EntityType, obj) -> dict:
     return {spec.name: encode_value(spec, getattr(obj, spec.name)) for spec in et.fields}
 
 
-def values_to_record(et: EntityType, values: dict) -> dict:
-    """The canonical record of a `values()` row (keys are attnames)."""
-    return {spec.name: encode_value(spec, values[spec.name]) for spec in et.fields}
-
-
 def from_record(et: EntityType, record: dict) -> dict:
     """Model field values (by attname) from a canonical record; unknown keys are ignored,
     missing ones are left out (the model's default applies)."""
