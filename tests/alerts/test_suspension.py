@@ -99,6 +99,7 @@ def test_other_members_still_delete(acme, alice, api, suspended):
 
     assert api(alice).delete(f"/api/v1/crm/contacts/{ids[0]}/").status_code == 204
     assert api(carol).delete(f"/api/v1/crm/contacts/{ids[1]}/").status_code == 204
+    assert not Contact.objects.filter(pk__in=ids).exists()
 
 
 def test_lifting_lets_the_actor_delete_again_and_is_recorded(acme, alice, bob, api, suspended):

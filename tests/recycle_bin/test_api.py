@@ -296,6 +296,7 @@ def test_basic_plan_has_history_so_the_bin(acme, alice, api, restore_call):
     acme.plan = Plan.BASIC
     acme.save()
     assert restore_call(api(alice), [event.pk]).status_code == 200
+    assert Contact.objects.filter(account=acme, pk=event.entity_id).exists()
 
 
 def test_anonymous_callers_get_401(api):

@@ -103,6 +103,12 @@ def test_r8_the_api_does_not_forbid_a_request_for_a_few_records(api, acme, alice
         {"deleted_at": three_deleted.isoformat(), "option": "csv_export"},
     )
     assert response.status_code == 201
+    filed = RestoreRequest.objects.get(account=acme)
+    assert (filed.pk, filed.status, filed.deleted_at) == (
+        response.json()["id"],
+        "submitted",
+        three_deleted,
+    )
 
 
 def test_r8_r12_the_check_suggests_an_option_with_its_reason(page, acme, alice, three_deleted):
@@ -203,6 +209,8 @@ def test_r17_standard_and_above_may_file(db, api, plan):
         {"deleted_at": (timezone.now() - timedelta(hours=1)).isoformat(), "option": "csv_export"},
     )
     assert response.status_code == 201
+    filed = RestoreRequest.objects.get(account=account)
+    assert (filed.status, filed.filed_by_id) == ("submitted", admin.pk)
 
 
 def test_r17_a_downgraded_account_cannot_confirm(api, acme, alice, helen):
