@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -95,7 +96,7 @@ def check_deleted_at(deleted_at: datetime, *, now: datetime | None = None) -> No
         message = (
             "The deletion time is more than seven days ago: backups are kept for seven "
             "days only, so no snapshot from before it is left. The Recycle Bin keeps "
-            "deleted records for 30 days."
+            f"deleted records for {settings.RECYCLE_BIN_DAYS} days."
         )
         raise OutsideRestoreWindow(message, fields={"deleted_at": [message]})
 

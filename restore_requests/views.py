@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -49,6 +50,7 @@ class RestoreContextMixin(AdminRequiredMixin):
             "nav": "restore",
             "restore_allowed": plan_allows(self.account, Capability.RESTORE),
             "restore_plans": [Plan(p).label for p in plans_with(Capability.RESTORE)],
+            "bin_days": settings.RECYCLE_BIN_DAYS,
             **extra,
         }
 

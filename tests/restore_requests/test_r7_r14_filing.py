@@ -40,6 +40,7 @@ def test_r7_seven_days_plus_a_minute_in_the_accounts_zone_is_refused(api, acme, 
     body = response.json()
     assert body["code"] == "outside_restore_window"
     assert "seven days" in body["detail"]
+    assert "The Recycle Bin keeps deleted records for 30 days." in body["detail"]
     assert "deleted_at" in body["fields"]
     assert not RestoreRequest.objects.exists()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -159,6 +160,9 @@ def test_r17_plans_without_restores_see_why_and_the_upgrade_link(db, page, api, 
             html
         )
         assert 'href="/plan/"' in html
+        assert "Recycle Bin</a> keeps them for 30 days." in html  # RECYCLE_BIN_DAYS
+    with override_settings(RECYCLE_BIN_DAYS=45):
+        assert "keeps them for 45 days." in page(admin).get("/restore/").content.decode()
     assert 'href="/restore/new/"' not in page(admin).get("/restore/").content.decode()
     assert 'name="option"' not in page(admin).get("/restore/new/").content.decode()
 
