@@ -18,5 +18,7 @@ def reap_restore_runs() -> int:
 
 @worker_ready.connect
 def _reap_at_worker_start(**kwargs) -> None:
-    # Runs left "running" by a worker that died are failed as soon as one is back.
+    # Runs left "running" by a worker that died are failed as soon as one is back;
+    # runs still queued get their task again (one a dead worker took may be lost).
     restores.reap_dead_runs()
+    restores.resend_queued_runs()

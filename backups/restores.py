@@ -524,6 +524,22 @@ def reap_stale_runs(*, now=None) -> int:
     return reaped
 
 
+def resend_queued_runs() -> int:
+    """At worker start: hand every queued run's task out again. A worker that died
+    between receiving a run's task and claiming it leaves the run queued and its
+    message unacknowledged, which the broker gives out again only after its
+    visibility timeout (hours); a second delivery is harmless (the claim is a
+    conditional UPDATE), so each queued run gets one now."""
+    from .restore_tasks import run_restore
+
+    queued = list(
+        RestoreRun.objects.filter(status=RestoreRun.Status.QUEUED).values_list("pk", flat=True)
+    )
+    for run_id in queued:
+        run_restore.delay(run_id)
+    return len(queued)
+
+
 def reap_dead_runs() -> int:
     """At worker start: any run still "running" whose run lock is free belongs to
     a worker that is gone, whatever its heartbeat says."""

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.db import connection
 
 from accounts.guard import account_lock_key
 from accounts.models import Role
@@ -31,6 +32,7 @@ from tests.faults.support import (
     wait_until,
 )
 from tests.restores.support import (
+    _raw_connection,
     advisory_locked,
     backend_waiting_on_advisory,
     crm_checksum,
@@ -198,3 +200,55 @@ def test_a_worker_killed_while_its_rollback_waits_for_the_account_leaves_no_run_
     # The account can have a run again at once, and it applies.
     again = finished(start_run(account=acme, snapshot=snapshot, option="crm_rollback", actor=alice))
     assert again.status == "completed", again.error
+
+
+def _claim_waiting() -> int | None:
+    """The pid of a session waiting for a row lock to claim a restore run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            [f'UPDATE "{RestoreRun._meta.db_table}"%'],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def test_a_worker_killed_between_taking_a_run_and_claiming_it_leaves_no_run_behind(
+    celery_worker, acme, alice
+):
+    """The machine dies (the worker and its database session) after the worker has
+    taken the run's task from the broker and before its claim: the run is still
+    queued and its task unacknowledged, which the broker would hand out again only
+    after its visibility timeout (hours). A worker that starts gives it its task
+    again: the run completes."""
+    make(acme, "contact", actor_for(alice), name="Before")
+    snapshot = take_snapshot(acme)
+    make(acme, "contact", actor_for(alice), name="After")
+    at_snapshot_contacts = 1
+
+    holder = _raw_connection()
+    try:
+        run = start_run(account=acme, snapshot=snapshot, option="crm_rollback", actor=alice)
+        with holder.cursor() as cursor:  # the claim's UPDATE waits for this row lock
+            cursor.execute(
+                f'SELECT 1 FROM "{RestoreRun._meta.db_table}" WHERE id = %s FOR UPDATE',
+                [run.pk],
+            )
+        pid = wait_until(_claim_waiting, "the worker to claim the run")
+        celery_worker.kill()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        wait_until(lambda: not advisory_held([_run_lock_key(run.pk)]), "the run lock")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert RestoreRun.objects.get(pk=run.pk).status == "queued"
+
+    celery_worker.start()
+
+    run = finished(run)
+    assert run.status == "completed", run.error
+    assert run.attempts == 1
+    contacts = entity("contact").model.objects.filter(account=acme)
+    assert list(contacts.values_list("name", flat=True)) == ["Before"]
+    assert contacts.count() == at_snapshot_contacts
