@@ -5,7 +5,7 @@ selected" is the services' bulk delete."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.shortcuts import redirect
 
 from accounts.actors import Actor, Source
@@ -74,26 +74,47 @@ class RecordAdmin(admin.ModelAdmin):
         )
 
     def delete_queryset(self, request, queryset):
+        """One bulk delete per account of the selection, all of them or none (a
+        refused one, e.g. an account being restored, rolls the others back)."""
         by_account: dict = {}
         for pk, account_id in queryset.values_list("pk", "account_id"):
             by_account.setdefault(account_id, []).append(pk)
-        for ids in by_account.values():
-            first = queryset.model.objects.select_related("account").get(pk=ids[0])
-            services.records_bulk_delete(
-                account=first.account,
-                entity_type=self.entity_type,
-                ids=ids,
-                actor=self.actor(request),
-            )
+        with transaction.atomic():
+            for ids in by_account.values():
+                first = queryset.model.objects.select_related("account").get(pk=ids[0])
+                services.records_bulk_delete(
+                    account=first.account,
+                    entity_type=self.entity_type,
+                    ids=ids,
+                    actor=self.actor(request),
+                )
+
+    def _refusal(self, request, exc: DomainError):
+        # The service refused (a link to another account's record, an account being
+        # restored): nothing was written; say why.
+        messages.error(request, exc.detail)
+        return redirect(request.get_full_path())
 
     def changeform_view(self, request, *args, **kwargs):
         try:
-            return super().changeform_view(request, *args, **kwargs)
+            return super().changeform_view(request, *args, **kwargs)  # atomic
         except DomainError as exc:
-            # The service refused (e.g. a link to another account's record): nothing
-            # was written; say why.
-            messages.error(request, exc.detail)
-            return redirect(request.get_full_path())
+            return self._refusal(request, exc)
+
+    def delete_view(self, request, *args, **kwargs):
+        try:
+            return super().delete_view(request, *args, **kwargs)  # atomic
+        except DomainError as exc:
+            return self._refusal(request, exc)
+
+    def changelist_view(self, request, *args, **kwargs):
+        # "Delete selected" runs here: atomic, so that a refusal also takes back the
+        # deletion log entries written before the delete.
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, *args, **kwargs)
+        except DomainError as exc:
+            return self._refusal(request, exc)
 
 
 for _et in entity_types():

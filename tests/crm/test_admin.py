@@ -4,9 +4,13 @@ like every other path; helpdesk staff may look, never change CRM data."""
 
 from __future__ import annotations
 
+import psycopg2
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.db import connection
 
+from accounts.guard import account_lock_key
 from crm.models import Contact, Lead
 from crm_history.models import Event
 
@@ -74,6 +78,59 @@ def test_the_admins_delete_selected_goes_through_the_services(page, acme, alice,
     assert events.count() == 3
     assert {e.source for e in events} == {"admin"}
     assert len({e.operation for e in events}) == 1
+
+
+def _hold_the_write_lock_of(account):
+    """Another session holding the account's exclusive write lock, as a restore does."""
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+    )
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [account_lock_key(account.pk)])
+    return other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admins_delete_of_two_accounts_records_is_all_or_nothing(
+    page, acme, globex, alice, charlie, operator
+):
+    """Globex is being restored (423): Acme's selected records stay too, the admin
+    says why, and no deletion is logged."""
+    ours = create(acme, "contact", alice, {"name": "Ours"})
+    theirs = create(globex, "contact", charlie, {"name": "Theirs"})
+    other = _hold_the_write_lock_of(globex)
+    try:
+        response = page(operator).post(
+            "/admin/crm/contact/",
+            {"action": "delete_selected", "_selected_action": [ours.pk, theirs.pk], "post": "yes"},
+            follow=True,
+        )
+    finally:
+        other.close()
+    assert response.status_code == 200
+    assert "A restore is in progress for this account" in response.content.decode()
+    assert Contact.objects.filter(pk__in=[ours.pk, theirs.pk]).count() == 2
+    assert not Event.objects.filter(action="delete").exists()
+    assert not LogEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admins_delete_of_one_record_during_a_restore_says_why(page, acme, alice, operator):
+    contact = create(acme, "contact", alice, {"name": "Anna"})
+    other = _hold_the_write_lock_of(acme)
+    try:
+        response = page(operator).post(
+            f"/admin/crm/contact/{contact.pk}/delete/", {"post": "yes"}, follow=True
+        )
+    finally:
+        other.close()
+    assert response.status_code == 200
+    assert "A restore is in progress for this account" in response.content.decode()
+    assert Contact.objects.filter(pk=contact.pk).exists()
 
 
 def test_an_admin_edit_that_links_to_another_accounts_record_is_refused(
