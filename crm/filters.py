@@ -114,14 +114,6 @@ class RecordFilterSet(django_filters.FilterSet):
                 membership__account=account
             )
 
-    def get_form_class(self):
-        form_class = super().get_form_class()
-        for name in ("created_after", "created_before"):
-            # The account's zone reads a time typed without an offset.
-            form_class.base_fields[name].account = self.account
-            form_class.base_fields[name].name = name
-        return form_class
-
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:

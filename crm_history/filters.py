@@ -78,7 +78,15 @@ class MomentField(forms.CharField):
 
 
 class MomentFilter(django_filters.Filter):
+    """A MomentField reading in the zone of its filter set's `account`."""
+
     field_class = MomentField
+
+    @property
+    def field(self):
+        field = super().field
+        field.account = getattr(self.parent, "account", None)
+        return field
 
 
 class TimelineForm(forms.Form):
@@ -145,14 +153,6 @@ class EventFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, account, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.account = account
-
-    def get_form_class(self):
-        form_class = super().get_form_class()
-        for name in ("occurred_after", "occurred_before"):
-            # The account's zone: a value without an offset is read in it (once).
-            form_class.base_fields[name].account = self.account
-            form_class.base_fields[name].name = name
-        return form_class
 
     @property
     def active_filters(self) -> dict[str, str]:
