@@ -27,6 +27,7 @@ from backups.storage import MANIFEST_NAME, snapshot_storage
 from crm.registry import SCHEMA_VERSION, entity
 from recovery_portal.errors import DomainError
 from tests.factories import actor_for, make
+from tests.faults.support import report
 from tests.restores.support import (
     current_records,
     finished,
@@ -161,6 +162,7 @@ def test_a_snapshot_from_before_a_column_was_added_restores_with_the_fields_defa
     assert now["contact"][kept.pk][ADDED] == "CLIENT"
     for entity_type in ("company", "lead", "deal"):
         assert now[entity_type] == then[entity_type]
+    report("older snapshot (a column added since) restores", 1, 1, column=ADDED, took=default)
 
 
 @pytest.mark.parametrize(
@@ -203,3 +205,4 @@ def test_a_snapshot_todays_code_cannot_read_is_refused_before_anything_is_done(
     assert Snapshot.objects.filter(account=acme, kind="safety").count() == safety_before
     assert not run_events(run).exists()
     assert rows_checksum(account_id=acme.pk) == mine
+    report(f"unreadable snapshot refused ({why}, {option})", 1, 1, error=run.error)
