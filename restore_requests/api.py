@@ -217,7 +217,10 @@ class RequestDownloadView(AdminRequestMixin, GenericAPIView):
         return downloads.export_response(obj)
 
 
-class RequestMessageView(AdminRequestMixin, GenericAPIView):
+class MessagePostMixin:
+    """POST a message on a request that the view's `get_request_object` finds for the
+    caller (the account's administrators, or helpdesk staff)."""
+
     @extend_schema(
         request=MessageInputSerializer, responses={201: MessageSerializer, **QUERY_ERRORS}
     )
@@ -229,6 +232,10 @@ class RequestMessageView(AdminRequestMixin, GenericAPIView):
             request=obj, actor=request.user, body=data.validated_data["body"]
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class RequestMessageView(AdminRequestMixin, MessagePostMixin, GenericAPIView):
+    """A message to the helpdesk on one of the account's requests."""
 
 
 class ReportListView(AdminRequestMixin, GenericAPIView):
@@ -364,18 +371,8 @@ class HelpdeskRejectView(HelpdeskMixin, GenericAPIView):
         return self.detail(obj)
 
 
-class HelpdeskMessageView(HelpdeskMixin, GenericAPIView):
-    @extend_schema(
-        request=MessageInputSerializer, responses={201: MessageSerializer, **QUERY_ERRORS}
-    )
-    def post(self, request, pk):
-        obj = self.get_request_object(pk)
-        data = MessageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.request_message(
-            request=obj, actor=request.user, body=data.validated_data["body"]
-        )
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+class HelpdeskMessageView(HelpdeskMixin, MessagePostMixin, GenericAPIView):
+    """A message to the account's administrators on any request."""
 
 
 class HelpdeskReportListView(HelpdeskMixin, GenericAPIView):
