@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from accounts.access import MemberRequiredMixin
@@ -62,8 +63,12 @@ def _main_fields(event, parents) -> list[tuple[str, str]]:
 
 
 def _safe_next(request, default: str) -> str:
+    """Where to go back to: a path on this site only ("/\\evil.example" is another
+    site to a browser, as "//evil.example" is)."""
     target = request.POST.get("next") or default
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None
+    ):
         return default
     return target
 

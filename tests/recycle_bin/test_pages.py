@@ -248,3 +248,13 @@ def test_the_message_says_which_records_were_linked_again(acme, alice, page):
         "Linked again as before the deletion: contact “Mario Linked” to its company."
         in messages_of(done)
     )
+
+
+def test_the_way_back_after_a_restore_stays_on_this_site(acme, alice, page):
+    """A browser reads "/\\evil.example/" as "//evil.example/", another site."""
+    client = page(alice)
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        response = client.post(RESTORE, {"next": target})
+        assert response.status_code == 302
+        assert response["Location"] == LIST, target
+    assert client.post(RESTORE, {"next": "/crm/contacts/"})["Location"] == "/crm/contacts/"
