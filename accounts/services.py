@@ -13,6 +13,7 @@ from django.utils import timezone
 from recovery_portal.errors import DemoAlreadyUsed, Invalid
 
 from .models import Account, Membership, Plan, PlanChange, Role, validate_timezone
+from .tenancy import require_admin_of
 
 User = get_user_model()
 
@@ -115,7 +116,10 @@ def helpdesk_user_create(*, username: str, password: str, email: str = ""):
 
 @transaction.atomic
 def plan_change(*, account: Account, plan: str, actor) -> Account:
-    """Subscription > Upgrade: no payment here, the plan changes and it is recorded."""
+    """Subscription > Upgrade: no payment here, the plan changes and it is recorded.
+    Only the account's administrators (or the system, `actor=None`) change it."""
+    if actor is not None:
+        require_admin_of(account, actor)
     if plan not in Plan.values:
         raise Invalid(
             f"Unknown plan “{plan}”.",
@@ -138,7 +142,10 @@ def plan_change(*, account: Account, plan: str, actor) -> Account:
 
 @transaction.atomic
 def demo_start(*, account: Account, actor) -> Account:
-    """R3: start the account's one 15-day Professional demo; it ends by itself."""
+    """R3: start the account's one 15-day Professional demo; it ends by itself.
+    Only the account's administrators (or the system, `actor=None`) start it."""
+    if actor is not None:
+        require_admin_of(account, actor)
     account = Account.objects.select_for_update().get(pk=account.pk)
     if account.demo_started_at is not None:
         raise DemoAlreadyUsed()

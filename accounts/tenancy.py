@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 
+from recovery_portal.errors import AdminRequired, NotFound
+
 from .models import Account, Membership
 
 
@@ -36,6 +38,17 @@ def is_helpdesk(user) -> bool:
 def is_account_admin(user) -> bool:
     membership = membership_of(user)
     return bool(membership and membership.is_admin)
+
+
+def require_admin_of(account: Account, user) -> None:
+    """For services that only the account's administrators may call (the plan, R9's
+    restore requests): another account's user is 404 `not_found` (never a 403 that
+    tells the account exists), a member without the role 403 `admin_required`."""
+    membership = membership_of(user)
+    if membership is None or membership.account_id != account.pk:
+        raise NotFound()
+    if not membership.is_admin:
+        raise AdminRequired()
 
 
 def scoped(queryset, account: Account):

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from accounts.capabilities import Capability, require_capability
 from accounts.models import Account
-from accounts.tenancy import is_helpdesk, membership_of
+from accounts.tenancy import is_helpdesk, require_admin_of
 from backups.selectors import available_snapshots
 from recovery_portal.errors import (
-    AdminRequired,
     HelpdeskRequired,
     Invalid,
     InvalidTransition,
@@ -37,15 +36,6 @@ from .models import (
 )
 from .selectors import restore_window_start
 from .states import allowed, undo_allowed
-
-
-def _require_admin_of(account: Account, user) -> None:
-    """R9: only the account's administrators file, confirm, cancel and undo."""
-    membership = membership_of(user)
-    if membership is None or membership.account_id != account.pk:
-        raise NotFound()
-    if not membership.is_admin:
-        raise AdminRequired()
 
 
 def _require_helpdesk(user) -> None:
@@ -106,7 +96,7 @@ def request_file(
     *, account: Account, actor, deleted_at: datetime, option: str, note: str = ""
 ) -> RestoreRequest:
     """An administrator asks for a restore (R9, R14, R17, R7)."""
-    _require_admin_of(account, actor)  # R9
+    require_admin_of(account, actor)  # R9
     require_capability(account, Capability.RESTORE)  # R17
     if option not in Option.values:
         raise Invalid(
@@ -136,7 +126,7 @@ def request_message(*, request: RestoreRequest, actor, body: str) -> Message:
         raise Invalid("Write a message first.", fields={"body": ["This field is required."]})
     helpdesk = is_helpdesk(actor)
     if not helpdesk:
-        _require_admin_of(request.account, actor)
+        require_admin_of(request.account, actor)
     message = Message.objects.create(
         request=request,
         author=actor,
@@ -213,7 +203,7 @@ def request_cancel(*, request: RestoreRequest, actor) -> RestoreRequest:
     """The administrator withdraws the request, before it runs."""
     from backups.restores import cancel_queued_run
 
-    _require_admin_of(request.account, actor)
+    require_admin_of(request.account, actor)  # R9
     request = _locked(request)
     _refuse_unless_allowed(request, Status.CANCELLED)
     if request.status == Status.CONFIRMED:
@@ -243,7 +233,7 @@ def request_confirm(
     """R16: the administrator picks one proposed snapshot and one option; the run starts."""
     from backups.restores import start_run
 
-    _require_admin_of(request.account, actor)
+    require_admin_of(request.account, actor)  # R9
     require_capability(request.account, Capability.RESTORE)  # R17
     request = _locked(request)
     _refuse_unless_allowed(request, Status.CONFIRMED)
@@ -282,7 +272,7 @@ def request_undo(*, request: RestoreRequest, actor):
     """Undo a finished rollback: a new run back to its safety snapshot (same code path)."""
     from backups.restores import start_undo
 
-    _require_admin_of(request.account, actor)
+    require_admin_of(request.account, actor)  # R9
     request = _locked(request)
     link = request.runs.filter(purpose=RequestRun.Purpose.RESTORE).select_related("run").last()
     undone = request.runs.filter(purpose=RequestRun.Purpose.UNDO).exists()
@@ -347,7 +337,7 @@ def report_file(
     *, account: Account, actor, deleted_at: datetime, person: str, description: str
 ) -> DeletionReport:
     """R11: report a deletion by an unregistered person (every plan, our decision)."""
-    _require_admin_of(account, actor)
+    require_admin_of(account, actor)
     require_capability(account, Capability.REPORT)
     errors = {}
     if not (person or "").strip():

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts.capabilities import Capability, plan_allows
 from accounts.models import Account, Plan, PlanChange, Role
+from accounts.services import demo_start, plan_change
+from recovery_portal.errors import AdminRequired, NotFound
 from tests.factories import AccountFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +34,21 @@ def _refresh(account: Account) -> Account:
 
 
 # --- Upgrade --------------------------------------------------------------------------------
+
+
+def test_the_services_change_the_plan_and_start_the_demo_for_administrators_only(initech):
+    """Whoever calls them (a page, the API, a script): an employee is refused with
+    admin_required, another account's administrator with not_found."""
+    milton = member(initech, Role.EMPLOYEE, username="milton")
+    bill = member(AccountFactory(name="Other"), Role.ADMIN, username="bill")
+    for actor, error in ((milton, AdminRequired), (bill, NotFound)):
+        with pytest.raises(error):
+            plan_change(account=initech, plan=Plan.STANDARD, actor=actor)
+        with pytest.raises(error):
+            demo_start(account=initech, actor=actor)
+    account = _refresh(initech)
+    assert (account.plan, account.demo_started_at) == (Plan.FREE, None)
+    assert not PlanChange.objects.filter(account=initech).exists()
 
 
 def test_an_administrator_upgrades_through_the_api_and_the_change_is_recorded(api, initech, peter):
