@@ -1,7 +1,9 @@
-"""Writes events. Called only by the CRM's services, inside the transaction of
-the change, so that a change never exists without its event nor an event
-without its change (R1). Recorded on every plan (R4); what a plan decides is
-only who may see them.
+"""Writes events, always inside the transaction of the change they record, so
+that a change never exists without its event nor an event without its change
+(R1): called by the CRM's services, the recycle bin's restore, the restore
+engine and the mass-deletion alerts (PostgreSQL's set-based paths insert the
+same rows in SQL). Recorded on every plan (R4); what a plan decides is only who
+may see them.
 
 Listeners (the mass-deletion detector) hear of deletions once per operation,
 after the transaction commits: the service that deleted calls
