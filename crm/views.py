@@ -63,10 +63,8 @@ class RecordListView(EntityMixin, View):
                 request, f"The list cannot be sorted by “{sort}”; showing newest first."
             )
             sort = sort_options[0]
-        if filterset.is_bound and not filterset.is_valid():
-            rows = base.none()
-        else:
-            rows = filterset.qs if filterset.is_bound else base
+        refused = filterset.is_bound and not filterset.is_valid()  # errors beside the fields
+        rows = (base.none() if refused else filterset.qs) if filterset.is_bound else base
         rows = rows.order_by(sort, "-pk") if sort.lstrip("-") != "id" else rows.order_by(sort)
         paginator = Paginator(rows, PAGE_SIZE)
         try:
@@ -74,8 +72,9 @@ class RecordListView(EntityMixin, View):
         except (PageNotAnInteger, EmptyPage):
             page = paginator.page(1)
         hidden = 0
-        if active:
+        if active and not refused:
             # R5: records may only be hidden by a filter; say how many, offer to clear.
+            # (A filter that is refused hides nothing: it is not applied.)
             hidden = base.count() - paginator.count
         query = request.GET.copy()
         query.pop("page", None)

@@ -75,3 +75,15 @@ def test_r5_a_crm_list_says_how_many_records_its_filters_hide_and_offers_to_clea
     cleared = page(alice).get("/crm/contacts/").content.decode()
     assert "hidden by your filters" not in cleared
     assert "Client0" in cleared and "Supplier" in cleared
+
+
+def test_r5_a_refused_filter_is_not_counted_as_hiding_records(acme, alice, page):
+    """An unknown value is an error beside its field, not "every record hidden"."""
+    for i in range(3):
+        make(acme, "contact", actor=actor_for(alice), name=f"Client{i}")
+
+    response = page(alice).get("/crm/contacts/", {"type_id": "VIP"})
+
+    html = response.content.decode()
+    assert 'id="id_type_id_error"' in html
+    assert "hidden by your filters" not in html
