@@ -262,6 +262,9 @@ def undo_burst(*, alert: Alert, actor):
                 },
                 actor=who,
                 operation=operation,
+                # The records the burst's deletions unlinked (a deleted company's
+                # contacts and deals) are linked again, as the recycle bin does.
+                relink_operations=set(deletions.values_list("operation", flat=True)),
                 max_records=None,
             )
         except IdsTaken:

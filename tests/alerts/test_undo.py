@@ -334,3 +334,28 @@ def test_deletions_after_an_undo_are_a_new_burst_counted_from_zero(acme, alice, 
     response = api(alice).post(f"{API}{second.pk}/undo/")
     assert response.status_code == 200
     assert response.json()["total"] == 100
+
+
+def test_undo_links_again_what_the_burst_unlinked(acme, alice, bob, api):
+    """A burst that deleted companies unlinked their contacts; the undo brings the
+    companies back and links those contacts to them again, as the bin does."""
+    companies = [
+        make(acme, "company", actor=actor_for(alice), title=f"Firm {i}").pk for i in range(120)
+    ]
+    linked = [
+        make(acme, "contact", actor=actor_for(alice), name="Linked", company_id=c).pk
+        for c in companies[:10]
+    ]
+    response = api(bob).post(
+        "/api/v1/crm/companies/bulk-delete/", {"ids": companies}, format="json"
+    )
+    assert response.status_code == 200
+    assert not Contact.objects.filter(pk__in=linked, company__isnull=False).exists()
+    (alert,) = alerts_of(acme)
+
+    undo = api(alice).post(f"{API}{alert.pk}/undo/")
+
+    assert undo.status_code == 200, undo.json()
+    assert undo.json()["restored"] == {"company": 120}
+    for contact_id, company_id in zip(linked, companies[:10], strict=True):
+        assert Contact.objects.get(pk=contact_id).company_id == company_id
