@@ -16,18 +16,20 @@ tokens are created up front: no log-in is sent during the load.
 The server: gunicorn (gthread workers, `--workers`/`--threads`) with
 production's settings (DEBUG=0, WhiteNoise with collected static files, the
 Redis cache for the API's throttle counters) and persistent database
-connections (CONN_MAX_AGE). The load: four wrk processes at once, one per
-target, `--clients` connections in all (a quarter each) for `--duration`
-seconds, each connection one client sending requests one after another:
+connections (CONN_MAX_AGE). The load: `--clients` clients in all, a quarter
+per target, for `--duration` seconds, each one client sending requests one
+after another on its own keep-alive connection:
   - the History timeline page   GET /history/                (session)
   - the helpdesk queue          GET /helpdesk/               (helpdesk session)
   - a CRM list                  GET /crm/contacts/           (session)
   - the API                     GET /api/v1/history/events/ and
                                 GET /api/v1/crm/contacts/    (token)
 Runs (`--runs`): the clients with a think time between requests
-(exponential, mean 10 s, then 20 s: people reading a page), then with none
-(the most the server gives; each client's latency is then its place in the
-queue). Each reports requests/s, p50, p99 and errors (socket errors, time-outs,
+(exponential, mean 10 s, then 20 s: people reading a page; client threads of
+this script, started spread over one mean), then with none (four wrk
+processes, one per target: the most the server gives, each client's latency
+then being its place in the queue; a request unanswered after 10 s counts as
+an error). Each reports requests/s, p50, p99 and errors (socket errors, time-outs,
 and every answer but 200, counted by status), with each target's time for one
 request at a time beforehand, and how busy the machine was (it is shared).
 
@@ -113,7 +115,8 @@ end
 
 function delay()
   if think <= 0 then return 0 end
-  return math.floor(-think * math.log(1 - math.random()))
+  -- exponential, cut at four times the mean
+  return math.floor(math.min(-think * math.log(1 - math.random()), 4 * think))
 end
 
 function request()
@@ -412,6 +415,94 @@ def run_wrk(
     return results
 
 
+def run_clients(args, identities: dict, *, think_ms: int, duration: int) -> list:
+    """The runs with a think time: `--clients` client threads, a quarter per target,
+    each waiting its think time (exponential; the first wait uniform over one
+    mean, so the clients start spread out), then sending one request on its own
+    keep-alive connection, until `duration` is over. (wrk's think time waits with
+    the connection open before the first request: gthread reads a new
+    connection's first request in a worker thread, so idle connections would hold
+    the threads and the figures would measure wrk, not the server.)"""
+    import http.client
+    import random
+    import threading
+
+    deadline = time.monotonic() + duration
+    per_target = args.clients // len(TARGETS)
+    records: dict[str, list] = {label: [] for label, _, _ in TARGETS}
+    lock = threading.Lock()
+
+    def client(number: int, label: str, kind: str, paths: list[str]) -> None:
+        rng = random.Random(number)
+        header = "Authorization" if kind == "token" else "Cookie"
+        value = identities[kind][number % len(identities[kind])]
+        connection = None
+        wait = rng.uniform(0, think_ms / 1000)
+        sent = 0
+        while True:
+            if time.monotonic() + wait >= deadline:
+                break
+            time.sleep(wait)
+            path = paths[sent % len(paths)]
+            sent += 1
+            t0 = time.perf_counter()
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+                connection.request("GET", path, headers={header: value})
+                answer = connection.getresponse()
+                answer.read()
+                outcome = str(answer.status)
+            except (OSError, http.client.HTTPException) as exc:
+                outcome = type(exc).__name__
+                connection = None
+            with lock:
+                records[label].append((outcome, (time.perf_counter() - t0) * 1e6))
+            wait = min(rng.expovariate(1000 / think_ms), 4 * think_ms / 1000)
+        if connection is not None:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=client, args=(t * per_target + i, label, kind, paths))
+        for t, (label, kind, paths) in enumerate(TARGETS)
+        for i in range(per_target)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    results = []
+    for label, _, _ in TARGETS:
+        rows = records[label]
+        latencies = sorted(us for outcome, us in rows if outcome == "200") or [0.0]
+
+        def q(p, latencies=latencies):
+            return latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+
+        statuses: dict[str, int] = {}
+        for outcome, _ in rows:
+            statuses[outcome] = statuses.get(outcome, 0) + 1
+        results.append(
+            {
+                "label": label,
+                "requests": len(rows),
+                "duration_us": elapsed * 1e6,
+                "connect": 0,
+                "read": 0,
+                "write": 0,
+                "timeout": 0,
+                "statuses": statuses,
+                "p50_us": q(0.5),
+                "p99_us": q(0.99),
+                "max_us": latencies[-1],
+                "quantiles_us": [q(i / 1000) for i in range(1, 1001)],
+            }
+        )
+    return results
+
+
 def merged_quantile(results: list, q: float) -> float:
     """The q-quantile (0-1) of all requests, from each target's 1,000 quantiles."""
     samples = []
@@ -441,6 +532,7 @@ def summarise(title: str, results: list) -> dict:
     for r in results:
         rate = r["requests"] / (r["duration_us"] / 1e6)
         others = {k: v for k, v in r["statuses"].items() if k != "200"}
+        others.update({k: r[k] for k in ("connect", "read", "write", "timeout") if r[k]})
         say(
             f"  {r['label']:22} {r['requests']:9,} {rate:8.1f} {r['p50_us'] / 1000:8.1f} "
             f"{r['p99_us'] / 1000:8.1f} {errors_of(r):7,}" + (f"  {others}" if others else "")
@@ -515,7 +607,10 @@ def main() -> None:
                 load_before = Path("/proc/loadavg").read_text().split()[0]
                 busy0, total0 = machine_busy()
                 server0 = process_tree_cpu(server.pid)
-                results = run_wrk(args, identities, folder, think_ms=think, duration=args.duration)
+                if think:
+                    results = run_clients(args, identities, think_ms=think, duration=args.duration)
+                else:
+                    results = run_wrk(args, identities, folder, think_ms=0, duration=args.duration)
                 busy1, total1 = machine_busy()
                 server_cpu = process_tree_cpu(server.pid) - server0
                 title = (
