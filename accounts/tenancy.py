@@ -6,7 +6,6 @@ account these functions give.
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 
 from recovery_portal.errors import AdminRequired, NotFound
 
@@ -49,13 +48,3 @@ def require_admin_of(account: Account, user) -> None:
         raise NotFound()
     if not membership.is_admin:
         raise AdminRequired()
-
-
-def scoped(queryset, account: Account):
-    """The rows of `queryset` that belong to `account`: the one tenancy filter."""
-    return queryset.filter(account=account)
-
-
-def get_scoped_or_404(queryset, account: Account, **lookup):
-    """An object of `account`, or 404 (another account's object is never a 403)."""
-    return get_object_or_404(scoped(queryset, account), **lookup)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.actors import Actor, Source
 from accounts.capabilities import Capability, require_capability
 from accounts.models import Account, Membership, Role
+from accounts.tenancy import require_admin_of
 from crm_history.models import Action
 from crm_history.recorder import EventDraft, new_operation, record_events
 from recovery_portal.errors import Conflict
@@ -45,6 +46,7 @@ def rules_for(account_id: int, *, lock: bool = False) -> AlertRules:
 
 @transaction.atomic
 def rules_update(*, account: Account, values: dict, actor) -> AlertRules:
+    require_admin_of(account, actor)
     rules = rules_for(account.pk, lock=True)
     for name in RULE_FIELDS:
         if name in values:
@@ -121,6 +123,7 @@ def alert_opened(alert: Alert) -> None:
 
 @transaction.atomic
 def alert_dismiss(*, alert: Alert, actor) -> Alert:
+    require_admin_of(alert.account, actor)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.state == Alert.State.DISMISSED:
         raise Conflict("This alert is dismissed already.")
@@ -146,6 +149,7 @@ def _member_of_alert(alert: Alert) -> Membership:
 def suspend_actor(*, alert: Alert, actor, source: str = Source.PAGE) -> Membership:
     """Stop the damage: the member's deletions (pages, API token, bulk actions) are
     refused with 403 deletions_suspended until an administrator lifts it."""
+    require_admin_of(alert.account, actor)
     membership = _member_of_alert(alert)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.deletions_suspended_at is not None:
@@ -167,6 +171,7 @@ def suspend_actor(*, alert: Alert, actor, source: str = Source.PAGE) -> Membersh
 
 @transaction.atomic
 def lift_suspension(*, alert: Alert, actor, source: str = Source.PAGE) -> Membership:
+    require_admin_of(alert.account, actor)
     membership = _member_of_alert(alert)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.deletions_suspended_at is None:
@@ -239,6 +244,7 @@ def undo_burst(*, alert: Alert, actor):
     (R3: commercial plans and the demo)."""
     from crm.recycle_bin import IdsTaken, bin_entity_types, restore_events
 
+    require_admin_of(alert.account, actor)
     require_capability(alert.account, Capability.HISTORY)  # R3: as the recycle bin
     operation = new_operation()
     who = Actor.for_user(actor, Source.RECYCLE_BIN)

@@ -1,6 +1,8 @@
-"""Every write of CRM data: create, update, delete and bulk delete of any entity
-type. Pages, the API, the admin site, the import and management commands all
-call these; nothing else writes CRM rows.
+"""Every write of CRM data made by a person: create, update, delete and bulk
+delete of any entity type. Pages, the API, the admin site, the import and
+management commands all call these. The only other writers of CRM rows bring
+records back, with their own restore events: the recycle bin's loader
+(crm/recycle_bin.py) and the restore engine (backups/).
 
 Each write runs in one transaction that first passes the account's write guard
 (423 while a restore runs), then changes the rows and records one History
@@ -17,9 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.actors import Actor
@@ -133,11 +134,17 @@ def record_create(
         if et.has_custom_fields:
             obj.custom_fields = {}
         _validate(account, et, obj, submitted_custom=submitted_custom)
+        taken = Invalid(f"The id {obj.pk} is taken.", fields={"id": [f"The id {obj.pk} is taken."]})
         if obj.pk is not None and et.model.objects.filter(pk=obj.pk).exists():
-            raise Invalid(
-                f"The id {obj.pk} is taken.", fields={"id": [f"The id {obj.pk} is taken."]}
-            )
-        obj.save(force_insert=True)
+            raise taken
+        try:
+            with transaction.atomic():
+                obj.save(force_insert=True)
+        except IntegrityError as exc:
+            # Taken between the check and the insert (a concurrent import or restore).
+            if obj.pk is not None and et.model.objects.filter(pk=obj.pk).exists():
+                raise taken from exc
+            raise
         record = to_record(et, obj)
         record_events(
             account_id=account.pk,
@@ -422,8 +429,3 @@ def _delete_row_by_row(account, et, ids, actor, operation, now) -> int:
         account_id=account.pk, actor=actor, operation=operation, drafts=drafts, occurred_at=now
     )
     return deleted
-
-
-def assignable_users(account: Account):
-    """The users a record of `account` can be assigned to: its members."""
-    return get_user_model().objects.filter(membership__account=account).order_by("username")

@@ -148,3 +148,26 @@ def test_list_api_newest_first_with_state_filter_and_cursor(acme, alice, bob, ap
     assert detail["counts"] == {"contact": 100}
     assert detail["started_at"].endswith("Z")
     assert Contact.objects.filter(account=acme).count() == 900
+
+
+def test_the_alert_services_themselves_refuse_anyone_but_the_accounts_administrators(
+    acme, alice, bob, charlie, alert
+):
+    """Not only the pages and the API: every caller of the services (a command, a
+    task) gets the same answer."""
+    from alerts import services
+    from recovery_portal.errors import AdminRequired, NotFound
+
+    for call in (
+        lambda who: services.alert_dismiss(alert=alert, actor=who),
+        lambda who: services.suspend_actor(alert=alert, actor=who),
+        lambda who: services.lift_suspension(alert=alert, actor=who),
+        lambda who: services.undo_burst(alert=alert, actor=who),
+        lambda who: services.rules_update(account=acme, values={"burst_count": 5}, actor=who),
+    ):
+        with pytest.raises(AdminRequired):
+            call(bob)
+        with pytest.raises(NotFound):
+            call(charlie)
+    alert.refresh_from_db()
+    assert alert.state == "open" and alert.undone_at is None
