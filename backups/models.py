@@ -19,9 +19,6 @@ FORMAT_VERSION = 1
 
 
 class SnapshotQuerySet(models.QuerySet):
-    def for_account(self, account: Account) -> SnapshotQuerySet:
-        return self.filter(account=account)
-
     def available(self, account: Account, *, now=None) -> SnapshotQuerySet:
         """The snapshots a restore may use: complete, and not older than seven days.
 

@@ -318,10 +318,6 @@ def _explain(exc: Exception) -> str:
     if isinstance(getattr(exc, "__cause__", None), LockNotAvailable):
         # The account's write lock did not come within the timeout (writes under way).
         return ACCOUNT_BUSY.format(seconds=_lock_timeout_ms() // 1000)
-    from .restore_sql import SchemaMismatch
-
-    if isinstance(exc, SchemaMismatch):
-        return str(exc)
     return f"The restore stopped on an error and changed nothing ({type(exc).__name__})."
 
 

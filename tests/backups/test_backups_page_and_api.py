@@ -103,3 +103,18 @@ def test_helpdesk_staff_view_any_accounts_snapshots_in_the_admin(page, helen, ac
     change = client.get(f"/admin/backups/snapshot/{acme_snapshot.pk}/change/")
     assert change.status_code == 200  # the read-only view
     assert client.post(f"/admin/backups/snapshot/{acme_snapshot.pk}/delete/").status_code == 403
+
+
+def test_the_page_promises_another_attempt_only_while_the_day_has_attempts_left(page, alice, acme):
+    from datetime import UTC
+
+    today = timezone.now().astimezone(UTC).date()
+
+    def failed():
+        Snapshot.objects.create(account=acme, kind="daily", status="failed", day=today)
+
+    failed()
+    assert "another attempt follows today" in page(alice).get("/backups/").content.decode()
+    failed()
+    failed()  # the day's three attempts are used up
+    assert "another attempt follows today" not in page(alice).get("/backups/").content.decode()

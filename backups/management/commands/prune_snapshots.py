@@ -10,7 +10,7 @@ from backups.snapshot_upkeep import prune_snapshots
 
 class Command(BaseCommand):
     help = (
-        "Delete snapshots older than seven days with their files (R7). Failed ones never "
+        "Delete snapshots older than seven days with their files. Failed ones never "
         "count, and an account's newest complete snapshot is never removed. Also marks "
         "snapshots left running by a dead worker failed."
     )
