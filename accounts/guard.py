@@ -49,9 +49,11 @@ def ensure_may_delete(account_id: int, user_id: int | None, *, using: str = "def
     administrator suspended from a mass-deletion alert."""
     if user_id is None:
         return
-    if Membership.objects.using(using).filter(
-        account_id=account_id, user_id=user_id, deletions_suspended_at__isnull=False
-    ).exists():
+    if (
+        Membership.objects.using(using)
+        .filter(account_id=account_id, user_id=user_id, deletions_suspended_at__isnull=False)
+        .exists()
+    ):
         raise DeletionsSuspended(
             "An administrator has suspended your deletions after a mass deletion; "
             "ask them to lift it."
