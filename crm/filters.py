@@ -129,14 +129,40 @@ class RecordFilterSet(django_filters.FilterSet):
 
     @property
     def active_filters(self) -> dict:
-        """The filters the user set (for "N records hidden by your filters", R5)."""
+        """The filters the user set, as the page names them: the field's label and
+        the value as the form shows it (a choice's name, the person's username), for
+        "N records hidden by your filters" (R5)."""
         if not self.is_bound:
             return {}
-        return {
-            name: value
-            for name, value in self.data.items()
-            if name in self.filters and value not in ("", None)
-        }
+        form = self.form
+        out = {}
+        for name, value in self.data.items():
+            if name not in self.filters or value in ("", None):
+                continue
+            field = form.fields.get(name)
+            label = str(field.label) if field is not None and field.label else name
+            out[label] = _shown_value(field, value)
+        return out
+
+
+def _shown_value(field, value) -> str:
+    """A filter's raw value as a person reads it: the choice's name or the chosen
+    object's name when the value is one the field offers, else the value as typed."""
+    value = str(value)
+    if field is None:
+        return value
+    if isinstance(field, forms.ModelChoiceField):
+        if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+            chosen = field.queryset.filter(pk=int(value)).first()
+            if chosen is not None:
+                return field.label_from_instance(chosen)
+        return value
+    # A choice field's own choices; a yes/no field's are its widget's.
+    choices = getattr(field, "choices", None) or getattr(field.widget, "choices", None) or ()
+    for choice, name in choices:
+        if str(choice) == value:
+            return str(name)
+    return value
 
 
 def _assigned_filter():

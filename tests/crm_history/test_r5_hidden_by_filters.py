@@ -87,3 +87,20 @@ def test_r5_a_refused_filter_is_not_counted_as_hiding_records(acme, alice, page)
     html = response.content.decode()
     assert 'id="id_type_id_error"' in html
     assert "hidden by your filters" not in html
+
+
+def test_r5_the_notice_names_the_filters_as_the_form_does(acme, alice, bob, page):
+    """The notice says "Contact type = Supplier" and the person's name, not the
+    query string's codes and ids."""
+    for i in range(2):
+        make(acme, "contact", actor=actor_for(alice), name=f"Client{i}", type_id="CLIENT")
+    make(acme, "contact", actor=actor_for(alice), name="Supplier", type_id="SUPPLIER")
+    html = (
+        page(alice)
+        .get("/crm/contacts/", {"type_id": "SUPPLIER", "assigned_by": bob.pk})
+        .content.decode()
+    )
+
+    assert "Contact type = “Supplier”" in html
+    assert f"Responsible person = “{bob.get_username()}”" in html
+    assert "type_id" not in html.split('id="hidden-by-filters"')[1].split("</p>")[0]
