@@ -145,12 +145,12 @@ FRAMEWORK_CODES = {
 }
 
 
-def all_codes() -> set[str]:
-    """Every code the API can answer with."""
-    codes = set(FRAMEWORK_CODES)
+def catalogue() -> dict[str, int]:
+    """Every code the API can answer with, and its status (the README lists them)."""
+    statuses = dict(FRAMEWORK_CODES)
     stack = [DomainError]
     while stack:
         cls = stack.pop()
-        codes.add(cls.code)
+        statuses[cls.code] = cls.status
         stack.extend(cls.__subclasses__())
-    return codes
+    return statuses

@@ -175,3 +175,16 @@ def test_readme_keeps_its_two_set_up_commands_and_the_makefile_has_them():
     assert "    make demo\n" in readme and "    make test\n" in readme
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
     assert "docker compose up -d db redis" in readme
+
+
+def test_readme_lists_every_error_code_the_api_answers_with_its_status():
+    """A client reads the catalogue once: every code the API can answer is in the
+    README's table, with the status it comes with."""
+    from recovery_portal.errors import catalogue
+
+    readme = (BASE_DIR / "README.md").read_text()
+    listed = {
+        code: int(status)
+        for status, code in re.findall(r"^\| (\d{3}) \| `([a-z_]+)` \|", readme, re.M)
+    }
+    assert listed == catalogue()
