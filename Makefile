@@ -29,11 +29,13 @@ demo: install
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install-dev
+	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
 screenshots: install-dev
+	scripts/ensure-chromium
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		E2E_README_SHOTS=1 $(BIN)/pytest tests/e2e -m e2e $(PYTEST_ARGS)
 
