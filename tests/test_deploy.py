@@ -188,3 +188,16 @@ def test_readme_lists_every_error_code_the_api_answers_with_its_status():
         for status, code in re.findall(r"^\| (\d{3}) \| `([a-z_]+)` \|", readme, re.M)
     }
     assert listed == catalogue()
+
+
+def test_beat_runs_every_periodic_job_by_the_clock_or_within_the_hour():
+    """Beat may restart without its schedule file (a redeployed container), which
+    restarts every interval: no job may wait longer than an hour to come (R6, R7)."""
+    from datetime import timedelta
+
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        schedule = entry["schedule"]
+        assert isinstance(schedule, crontab) or schedule <= timedelta(hours=1), name
