@@ -67,8 +67,9 @@ class BinFilterForm(forms.Form):
         label="Deleted by",
         empty_label="Anyone",
     )
-    # R8: the restore request form links here with the period of the loss
-    # (?deleted_after=YYYY-MM-DD&deleted_before=YYYY-MM-DD, both days included).
+    # R8: the restore request form links here with the period it counted
+    # (?deleted_after=YYYY-MM-DD HH:MM&deleted_before=YYYY-MM-DD HH:MM); a date
+    # alone is a whole day, both days included.
     deleted_after = PeriodField(label="Deleted from")
     deleted_before = PeriodField(label="Deleted until", end_of_day=True)
     operation = forms.UUIDField(

@@ -6,7 +6,9 @@ to upgrade (R17), on the page and on the API."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.test.utils import override_settings
@@ -49,6 +51,27 @@ def test_r8_the_check_shows_the_deletions_around_the_time_and_the_recycle_bin(
     # The request form below carries the time on, and offers the box to file anyway.
     assert f'name="deleted_at" value="{typed}"' in html
     assert 'name="file_anyway"' in html
+
+
+def test_r8_the_recycle_bin_link_lists_the_deletions_the_check_counted(
+    page, acme, alice, three_deleted
+):
+    """The link carries the counted period to the minute (twelve hours either side
+    of the time typed), not whole days: the bin then lists exactly those three."""
+    seed_deleted(acme, "contact", 2, at=three_deleted - timedelta(hours=13), by=alice)
+    typed = _typed(acme, three_deleted)
+    html = page(alice).get("/restore/new/", {"deleted_at": typed}).content.decode()
+    assert "3 records deleted" in html
+
+    link = re.search(r'href="(/recycle-bin/\?deleted_after=[^"]+)"', html).group(1)
+    local = three_deleted.astimezone(acme.tzinfo)
+    start, end = local - timedelta(hours=12), local + timedelta(hours=12)
+    assert unescape(link) == (
+        f"/recycle-bin/?deleted_after={start:%Y-%m-%d}%20{start:%H}%3A{start:%M}"
+        f"&deleted_before={end:%Y-%m-%d}%20{end:%H}%3A{end:%M}"
+    )
+    listed = page(alice).get(unescape(link)).content.decode()
+    assert listed.split("<tbody>")[1].split("</tbody>")[0].count("<tr") == 3
 
 
 def test_r8_few_records_are_advised_against_and_nothing_is_filed_without_the_box(
