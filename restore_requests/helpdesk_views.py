@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
 from accounts.access import HelpdeskRequiredMixin
 from accounts.models import Account, Plan
+from backups.selectors import available_snapshots
 from recovery_portal.errors import DomainError
 
 from . import selectors, services
@@ -101,6 +103,12 @@ class ProposeView(RequestView):
         if not allowed(obj.status, Status.PROPOSED):
             messages.error(request, f"Request #{pk} is {obj.get_status_display().lower()}.")
             return redirect("helpdesk:request", pk)
+        available = {str(s.pk) for s in available_snapshots(obj.account)}
+        for posted in (v.strip() for v in request.POST.getlist("snapshots")):
+            if posted.isascii() and posted.isdigit() and posted not in available:
+                # R15: the account's own snapshots only; another account's or an unknown id
+                # is 404, as on the API (a malformed value stays a 400 beside the field).
+                raise Http404(f"Snapshot {posted} is not an available snapshot of this account.")
         form = ProposeForm(request.POST, snapshots=nearest_snapshots(obj))
         if form.is_valid():
             try:

@@ -313,6 +313,12 @@ class RequestConfirmView(RequestDetailView):
                 f"This request is {obj.get_status_display().lower()}: there is nothing to confirm.",
             )
             return redirect("restore_requests:detail", obj.pk)
+        posted = request.POST.get("snapshot", "").strip()
+        proposed = {str(c.snapshot_id) for c in candidates}
+        if posted.isascii() and posted.isdigit() and posted not in proposed:
+            # R16: only a proposed snapshot; another account's or an unknown id is 404,
+            # as on the API (a malformed value stays a 400 beside the field).
+            raise Http404(f"Snapshot {posted} is not one of this request's candidates.")
         if form.is_valid():
             try:
                 services.request_confirm(

@@ -143,7 +143,7 @@ def test_the_confirmation_keeps_input_and_shows_the_error_beside_the_name(
 
 def test_the_confirmation_needs_a_backup_and_an_option(page, acme, alice, helen, snapshot):
     request = _state(Status.PROPOSED, acme, alice, helen, snapshot)
-    response = page(alice).post(f"/restore/{request.pk}/confirm/", {"snapshot": 999999})
+    response = page(alice).post(f"/restore/{request.pk}/confirm/", {"snapshot": "latest"})
     assert response.status_code == 400
     html = response.content.decode()
     assert "Select a valid choice." in html
