@@ -224,3 +224,38 @@ def test_the_seed_holds_a_nightly_snapshot_per_account_for_the_week(demo):
     assert {name for name, _n, _last in rows} == {spec.name for spec in ACCOUNTS}
     for _name, count, _last in rows:
         assert 5 <= count <= 7
+
+
+def _printed_logins(output: str) -> list[tuple[str, str, str, str]]:
+    """(username, password, role, account) of each row the seed printed."""
+    table = output.split("Demo logins", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    rows = [re.split(r"\s{2,}", line.strip()) for line in table if line.strip()]
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def _log_in(server: str, username: str, password: str):
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = browser.open(f"{server}/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(
+        f"{server}/login/", data=form, headers={"Referer": f"{server}/login/"}
+    )
+    return browser.open(request)
+
+
+def test_every_login_the_seed_prints_works_and_lands_on_its_start_page(demo, server):
+    logins = _printed_logins(demo["seed_output"])
+    assert len(logins) == 2 * len(ACCOUNTS) + 1
+    for username, password, role, account in logins:
+        answer = _log_in(server, username, password)
+        page = answer.read().decode()
+        if role == "helpdesk staff":
+            assert answer.geturl() == f"{server}/helpdesk/", username
+            assert "<h1>Restore requests</h1>" in page, username
+        else:
+            assert answer.geturl() == f"{server}/crm/contacts/", username
+            assert "<h1>Contacts</h1>" in page and account in page, username
