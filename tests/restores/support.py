@@ -93,6 +93,26 @@ def task_finished(worker, task_id: str) -> str | None:
     return None
 
 
+def wait_for_task(worker, task_id: str, what: str, timeout: float = 180) -> str:
+    """The worker's line for the end of task `task_id`; on a time-out, the error
+    carries what the worker was doing (its log's tail) and the queue's length."""
+    try:
+        return wait_for(lambda: task_finished(worker, task_id), what, timeout)
+    except AssertionError as timed_out:
+        from recovery_portal.celery import app
+
+        try:
+            with app.connection_for_write() as conn:
+                waiting = conn.default_channel.client.llen(worker.queue)
+        except Exception as exc:  # noqa: BLE001  (the time-out is the error to report)
+            waiting = f"unknown ({exc})"
+        tail = worker.log.read_text(errors="replace").splitlines()[-40:]
+        raise AssertionError(
+            f"{timed_out} (task {task_id}; worker alive: {worker.alive}; "
+            f"{waiting} message(s) waiting in the queue)\n" + "\n".join(tail)
+        ) from None
+
+
 def run_events(run: RestoreRun):
     return Event.objects.filter(account_id=run.account_id, operation=run.operation)
 

@@ -22,8 +22,8 @@ from tests.restores.support import (
     new_run,
     run_events,
     snapshot_records,
-    task_finished,
     wait_for,
+    wait_for_task,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,7 +108,7 @@ def test_a_task_delivered_three_times_applies_once(celery_worker, changed):
     # The broker hands the same task out again (e.g. after a visibility timeout).
     again = [run_restore.delay(run.pk), run_restore.delay(run.pk)]
     for sent in again:
-        line = wait_for(lambda s=sent: task_finished(celery_worker, s.id), "a duplicate")
+        line = wait_for_task(celery_worker, sent.id, "a duplicate")
         assert "succeeded" in line
 
     run.refresh_from_db()
