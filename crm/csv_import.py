@@ -2,8 +2,11 @@
 type) and the same columns written by hand or by a spreadsheet (UTF-8 with or
 without BOM, `,` or `;`). Every row is created through the services (one
 import, one History operation) and reported: created, skipped as already
-present, or refused and why. A record whose original id is free comes back
-with that id, so links between the imported records hold.
+present, or refused and why. A record whose original id is one the table has
+already issued, is free and was never another account's comes back with that id,
+so links between the imported records hold; any other row gets a fresh id (and
+its links follow it), so an import never moves the id sequence that every account
+shares.
 """
 
 from __future__ import annotations
@@ -145,6 +148,25 @@ def read_upload(upload, *, entity_type: str | None = None) -> list[tuple[str, En
     return sorted(files, key=lambda f: order[f[1].entity_type])
 
 
+def _issued_up_to(et: EntityType) -> int:
+    """The largest id the table has handed out so far (0 if none): the sequence's
+    last value on PostgreSQL, `sqlite_sequence` for SQLite's AUTOINCREMENT."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT COALESCE(pg_sequence_last_value("
+                "pg_get_serial_sequence(%s, 'id')::regclass), 0)",
+                [et.table],
+            )
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [et.table]
+            )
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {et.table}")
+        return int(cursor.fetchone()[0])
+
+
 def _others_ids(account: Account, et: EntityType, ids: set[int]) -> set[int]:
     """Which of `ids` another account's History names (its records, alive or
     deleted): never reused here. One query per file, not one per row."""
@@ -160,6 +182,33 @@ def _others_ids(account: Account, et: EntityType, ids: set[int]) -> set[int]:
             .distinct()
         )
     return found
+
+
+@dataclass
+class OriginalIds:
+    """The import's original-id rule, for one file. A row keeps its original id
+    only if the table has already issued it (at most the sequence's last value:
+    an id above it would make the sequence, shared by every account, jump ahead —
+    up to its end, and then no account could create a record), no row holds it,
+    and no other account's History names it (ids are never shared between
+    accounts). Any other row gets a fresh id from the sequence."""
+
+    et: EntityType
+    issued_up_to: int
+    others: set[int]
+
+    @classmethod
+    def for_file(cls, account: Account, et: EntityType, ids: set[int]) -> OriginalIds:
+        issued_up_to = _issued_up_to(et)  # read once per file
+        issued = {i for i in ids if i <= issued_up_to}
+        return cls(et, issued_up_to, _others_ids(account, et, issued))
+
+    def kept(self, original: int) -> bool:
+        return (
+            original <= self.issued_up_to
+            and original not in self.others
+            and not self.et.model.objects.filter(pk=original).exists()
+        )
 
 
 def _original_ids(et: EntityType, fields: dict[int, str], rows: list[list[str]]) -> set[int]:
@@ -209,35 +258,30 @@ def import_files(
                 )
             file_report.unknown_columns = unknown
             mapping = id_map.setdefault(et.entity_type, {})
-            # The import's original-id rule: an id another account's History names is never
-            # reused here (ids are never shared between accounts).
-            taken = _others_ids(account, et, _original_ids(et, fields, body))
+            originals = OriginalIds.for_file(account, et, _original_ids(et, fields, body))
             for number, cells in enumerate(body, start=2):
                 if not any(c.strip() for c in cells):
                     continue
                 file_report.add(
                     _import_row(account, et, fields, custom, cells, number, actor, operation,
-                                mapping, id_map, members, taken)
+                                mapping, id_map, members, originals)
                 )  # fmt: skip
-            _advance_sequence(et)
     return report
 
 
-def _advance_sequence(et: EntityType) -> None:
-    """After rows were inserted with their own ids, new ids must start above them."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-            f"GREATEST((SELECT COALESCE(MAX(id), 1) FROM {et.table}), "
-            f"(SELECT last_value FROM {et.table}_id_seq)))",
-            [et.table],
-        )
-
-
 def _import_row(
-    account, et, fields, custom, cells, number, actor, operation, mapping, id_map, members, taken
+    account,
+    et,
+    fields,
+    custom,
+    cells,
+    number,
+    actor,
+    operation,
+    mapping,
+    id_map,
+    members,
+    originals,
 ):
     try:
         values, custom_cells = row_to_values(et, fields, custom, cells)
@@ -253,13 +297,11 @@ def _import_row(
         mapping[original] = original
         return RowOutcome(number, "skipped", id=original, original_id=original,
                           reason="Already present (a record with this ID exists).")  # fmt: skip
-    if (
-        original is not None
-        and original not in taken
-        and not et.model.objects.filter(pk=original).exists()
-    ):
-        # Free (no row holds it) and never another account's: the record keeps its id.
-        values["id"] = original
+    if original is not None:
+        if originals.kept(original):
+            values["id"] = original
+        else:
+            notes.append(f"ID {original} not kept: the record has a new ID")
     for link in et.links:
         target = values.get(link.field)
         if target is None:
