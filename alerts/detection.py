@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.actors import Source
@@ -157,42 +157,57 @@ def _count_up_to(account_id: int, entity_type: str, limit: int) -> int:
 
 
 def _actor_alert_covers(account_id: int, entity_type: str, since) -> bool:
-    return any(
-        entity_type in alert.counts
-        for alert in Alert.objects.filter(
-            account_id=account_id, kind=Alert.Kind.ACTOR, last_at__gt=since
-        ).only("counts")
-    )
+    """An open actor alert tells of this type's deletions in the window already (a
+    closed one has ended the share rule's window: see `_closed`)."""
+    return Alert.objects.filter(
+        account_id=account_id,
+        kind=Alert.Kind.ACTOR,
+        last_at__gt=since,
+        state=Alert.State.OPEN,
+        undone_at__isnull=True,
+        counts__has_key=entity_type,
+    ).exists()
+
+
+def _closed(kind: str, key: str) -> Q:
+    """The closed alerts of a burst: dismissed or undone. A closed alert ends its
+    burst: it takes no more deletions, and what it told (its deletions, up to its
+    last_at) no longer counts toward the next alert. The share rule's burst is
+    also ended by a closed actor alert that told of that type."""
+    closed = Q(state=Alert.State.DISMISSED) | Q(undone_at__isnull=False)
+    same_burst = Q(kind=kind, burst_key=key)
+    if kind == Alert.Kind.SHARE:
+        same_burst |= Q(kind=Alert.Kind.ACTOR, counts__has_key=key)
+    return closed & same_burst
 
 
 def _window_start(notice: DeletionNotice, kind: str, key: str, window):
     """Where the rule's window starts: `window` before this deletion, or after the
-    last deletion of a burst that has been undone, whichever is later (what an
-    undo brought back does not count toward the next alert).
+    last deletion of a closed alert (dismissed or undone), whichever is later: what
+    an administrator was told of, dismissed or brought back does not count toward
+    the next alert; deletions after it count afresh.
 
     Uses index: alert_burst (account, kind, burst_key, -last_at)."""
     since = notice.occurred_at - window
-    undone = (
+    closed = (
         Alert.objects.filter(
+            _closed(kind, key),
             account_id=notice.account_id,
-            kind=kind,
-            burst_key=key,
             last_at__gt=since,
             last_at__lte=notice.occurred_at,
-            undone_at__isnull=False,
         )
         .order_by("-last_at")
         .values_list("last_at", flat=True)
         .first()
     )
-    return max(since, undone) if undone else since
+    return max(since, closed) if closed else since
 
 
 def _burst_under_way(notice: DeletionNotice, kind: str, key: str, window) -> Alert | None:
     """The alert of a burst that this deletion continues: its deletions reach to
     within `window` of this one (a backdated deletion, from the demo's seed, is
-    never taken into a later burst). An undone alert is closed: what follows its
-    undo is a burst of its own.
+    never taken into a later burst). A dismissed or undone alert is closed: what
+    follows is a burst of its own, with an alert, an e-mail and a banner of its own.
 
     Uses index: alert_burst (account, kind, burst_key, -last_at)."""
     return (
@@ -203,6 +218,7 @@ def _burst_under_way(notice: DeletionNotice, kind: str, key: str, window) -> Ale
             burst_key=key,
             last_at__gt=notice.occurred_at - window,
             started_at__lt=notice.occurred_at + window,
+            state=Alert.State.OPEN,
             undone_at__isnull=True,
         )
         .order_by("-last_at")

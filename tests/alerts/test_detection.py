@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.actors import Source
 from accounts.models import Plan, Role
 from alerts.models import Alert, DeletionTally
+from alerts.services import alert_dismiss
 from crm_history.models import Event
 from tests.factories import actor_for, make, member
 
@@ -257,18 +258,18 @@ def test_an_api_loop_of_single_deletes_counts_like_a_bulk_delete(acme, alice, bo
     assert len(mail.outbox) == 1
 
 
-def test_deletions_by_an_import_count_like_a_bulk_delete(acme, alice, bob):
-    """The CSV import only creates records; a deletion made on behalf of an import
-    (a script that syncs a file, say) is told apart by its path."""
+def test_deletions_in_chunks_through_a_source_other_than_pages_count_alike(acme, alice, bob):
+    """Whatever the source of the deletions (here a management command's, in
+    chunks of 30), they count toward the same rule, and the alert names that path."""
     ids = contacts(acme, 150)
     filler_contacts(acme, 850)
 
     for start in range(0, 150, 30):
-        bulk_delete(acme, ids[start : start + 30], by=bob, source=Source.IMPORT)
+        bulk_delete(acme, ids[start : start + 30], by=bob, source=Source.COMMAND)
 
     (alert,) = alerts_of(acme)
     assert alert.counts == {"contact": 150}
-    assert alert.paths == {"import": 150}
+    assert alert.paths == {"command": 150}
 
 
 def test_later_deletions_of_the_same_burst_update_the_alert(acme, alice, bob):
@@ -290,6 +291,74 @@ def test_later_deletions_of_the_same_burst_update_the_alert(acme, alice, bob):
     assert again.last_at > first_last_at
     assert again.started_at == alert.started_at
     assert len(mail.outbox) == 1  # the e-mail is for the new alert only
+
+
+def test_deletions_after_a_dismissal_make_a_new_alert_with_its_email_and_banner(
+    acme, admins, bob, page
+):
+    """A dismissed alert is closed: it takes no more deletions, and the next alert
+    counts only what was deleted after it."""
+    ids = contacts(acme, 400)
+    filler_contacts(acme, 1600)  # 250 of the remaining 1,850 is 13.5%: no share alert
+    bulk_delete(acme, ids[:150], by=bob)
+    (dismissed,) = alerts_of(acme)
+    response = page(admins[0]).post(f"/alerts/{dismissed.pk}/dismiss/", follow=True)
+    assert "The alert was dismissed." in response.content.decode()
+    mail.outbox.clear()
+
+    bulk_delete(acme, ids[150:], by=bob)
+
+    first, second = alerts_of(acme)
+    assert first.pk == dismissed.pk
+    assert (first.state, first.counts) == (Alert.State.DISMISSED, {"contact": 150})
+    assert (second.state, second.kind) == (Alert.State.OPEN, Alert.Kind.ACTOR)
+    assert second.counts == {"contact": 250}
+    assert second.actor_name == "bob"
+    assert second.started_at > first.last_at
+    # Its own e-mail, one to each administrator, and its own banner.
+    assert sorted(m.to for m in mail.outbox) == sorted([u.email] for u in admins)
+    assert "bob deleted 250 contacts" in mail.outbox[0].subject
+    assert f"/alerts/{second.pk}/" in mail.outbox[0].body
+    text = page(admins[1]).get("/crm/contacts/").content.decode()
+    assert "Mass deletion: bob deleted 250 contacts since" in text
+    assert f'href="/alerts/{second.pk}/"' in text
+
+
+def test_a_few_deletions_after_a_dismissal_make_no_alert(acme, alice, bob):
+    """What the dismissed alert told does not count again toward the next one."""
+    ids = contacts(acme, 200)
+    filler_contacts(acme, 1000)
+    bulk_delete(acme, ids[:150], by=bob)
+    (dismissed,) = alerts_of(acme)
+    alert_dismiss(alert=dismissed, actor=alice)
+    mail.outbox.clear()
+
+    bulk_delete(acme, ids[150:151], by=bob)
+    bulk_delete(acme, ids[151:], by=bob)  # 50 after the dismissal in all
+
+    (alert,) = alerts_of(acme)
+    assert alert.pk == dismissed.pk
+    assert (alert.state, alert.counts) == (Alert.State.DISMISSED, {"contact": 150})
+    assert mail.outbox == []
+
+
+def test_a_dismissed_actor_alert_does_not_silence_the_share_rule(acme, alice, bob):
+    """While bob's alert is open it tells of the contacts deleted; once dismissed,
+    carol's deletions after it are counted for the share rule on their own."""
+    carol = member(acme, Role.EMPLOYEE, username="carol")
+    ids = contacts(acme, 300)
+    bulk_delete(acme, ids[:120], by=bob)
+    (dismissed,) = alerts_of(acme)
+    alert_dismiss(alert=dismissed, actor=alice)
+
+    bulk_delete(acme, ids[120:170], by=carol)  # 50 of the 180 left: 28%
+
+    first, second = alerts_of(acme)
+    assert first.pk == dismissed.pk
+    assert first.counts == {"contact": 120}
+    assert second.kind == Alert.Kind.SHARE
+    assert second.counts == {"contact": 50}
+    assert second.actors == ["carol"]
 
 
 def test_a_new_burst_after_the_window_makes_a_new_alert(acme, alice, bob):
