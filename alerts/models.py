@@ -99,6 +99,9 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     undo_operation = models.UUIDField(null=True, blank=True)
+    # When the administrators' e-mails were sent (by the worker): set once, so a
+    # task delivered twice sends them once.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,6 +5,7 @@ first, all or nothing)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from recovery_portal.errors import Conflict
 
 from . import selectors
 from .models import Alert, AlertRules
+
+logger = logging.getLogger(__name__)
 
 RULE_FIELDS = (
     "burst_enabled",
@@ -90,7 +93,11 @@ def _admin_emails(account_id: int) -> list[str]:
 
 
 def alert_opened(alert: Alert) -> None:
-    """A new alert: recorded in the History, and an e-mail to each administrator."""
+    """A new alert: recorded in the History, and its e-mails to the administrators
+    queued for the worker once the alert is committed (a slow mail server never
+    holds up the deletion that opened it)."""
+    from .tasks import send_alert_emails
+
     _history(
         alert,
         Action.CREATE,
@@ -101,7 +108,19 @@ def alert_opened(alert: Alert) -> None:
             "started_at": alert.started_at.isoformat(),
         },
     )
-    recipients = _admin_emails(alert.account_id)
+    send_alert_emails.delay_on_commit(alert.pk)
+
+
+def alert_emails_send(alert_id: int) -> int:
+    """The alert's e-mail to each administrator of its account, sent once: the
+    alert is claimed by a conditional UPDATE of `notified_at`, so a task delivered
+    twice (or an alert gone since) sends nothing. How many were sent."""
+    claimed = Alert.objects.filter(pk=alert_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    alert = Alert.objects.select_related("account").get(pk=alert_id)
     link = f"{settings.SITE_URL.rstrip('/')}{reverse('alerts:detail', args=[alert.pk])}"
     subject = f"Mass deletion in {alert.account.name}: {alert.summary}"
     tz = alert.account.tzinfo
@@ -113,12 +132,13 @@ def alert_opened(alert: Alert) -> None:
         "You can suspend this person's deletions and bring everything back in one action:\n"
         f"{link}\n"
     )
-
-    def send():
-        for address in recipients:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
-
-    transaction.on_commit(send)
+    sent = 0
+    for address in _admin_emails(alert.account_id):
+        try:
+            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        except Exception:  # noqa: BLE001  (one address refused: the others still get theirs)
+            logger.exception("The e-mail of alert %s to an administrator failed", alert.pk)
+    return sent
 
 
 @transaction.atomic

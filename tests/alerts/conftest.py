@@ -1,6 +1,11 @@
 """What the alert tests share. Detection runs on commit of the deleting
 transaction, so these tests commit for real (`transaction=True`): an alert
-exists as soon as the delete call has returned, with no worker involved."""
+exists as soon as the delete call has returned, with no worker involved.
+
+An alert's e-mails are a Celery task queued when the alert commits. In tests
+without the `celery_worker` fixture the task runs in the test process as it is
+queued (Celery's eager mode), so `mail.outbox` holds what the administrators
+receive; the tests with a worker (test_emails_worker.py) show it sent there."""
 
 from __future__ import annotations
 
@@ -14,9 +19,23 @@ from crm import services
 from crm.models import Contact
 from crm.registry import entity_types
 from crm_history.models import Event
+from recovery_portal.celery import app as celery_app
 from tests.factories import actor_for, make
 
 API = "/api/v1/alerts/"
+
+
+@pytest.fixture(autouse=True)
+def _alert_emails_sent_in_process(request):
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = eager
 
 
 def contacts(account, n: int, *, by=None, **values) -> list[int]:
