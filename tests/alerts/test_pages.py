@@ -80,8 +80,11 @@ def test_the_alert_page_says_who_what_when_and_how(acme, alice, page, alert):
     assert response.status_code == 200
     text = _text(response)
     assert "<h1>Mass deletion: bob deleted 150 contacts</h1>" in text
+    # From and To in the account's time zone (Acme's is Europe/Rome), named.
     start = timezone.localtime(alert.started_at, acme.tzinfo)
-    assert f"{start:%H:%M}" in text
+    end = timezone.localtime(alert.last_at, acme.tzinfo)
+    assert f"<dt>From</dt><dd>{start:%Y-%m-%d %H:%M} (Europe/Rome)</dd>" in text
+    assert f"<dt>To</dt><dd>{end:%Y-%m-%d %H:%M} (Europe/Rome)</dd>" in text
     assert "bulk action (150)" in text
     assert "Suspend bob's deletions" in text
     assert "Dismiss the alert" in text
