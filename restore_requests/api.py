@@ -294,7 +294,7 @@ class HelpdeskMixin:
 
 
 class HelpdeskQueueView(HelpdeskMixin, GenericAPIView):
-    """Open requests, oldest first; filter by status and plan."""
+    """Open requests, oldest first; filter by status, plan and age."""
 
     pagination_class = KeysetPagination
     keyset_ordering = ("filed_at", "id")
@@ -307,6 +307,15 @@ class HelpdeskQueueView(HelpdeskMixin, GenericAPIView):
             OpenApiParameter("status", str, enum=Status.values),
             OpenApiParameter(
                 "plan", str, enum=["free", "basic", "standard", "professional", "enterprise"]
+            ),
+            OpenApiParameter(
+                "older_than",
+                int,
+                description=(
+                    "Only requests waiting longer than this many hours since they were "
+                    f"filed: a whole number from 1 to {selectors.MAX_AGE_HOURS} (the "
+                    "console offers 1, 24 and 72). Anything else is 400 `invalid`."
+                ),
             ),
         ],
         responses={200: RestoreRequestListSerializer(many=True), **LIST_ERRORS},
@@ -326,7 +335,9 @@ class HelpdeskQueueView(HelpdeskMixin, GenericAPIView):
                 f"Unknown plan “{plan}”.",
                 fields={"plan": [f"Choose one of: {', '.join(Plan.values)}."]},
             )
-        page = self.paginate_queryset(selectors.helpdesk_queue(status=status_filter, plan=plan))
+        older_than = selectors.parse_older_than(request.query_params.get("older_than"))
+        queue = selectors.helpdesk_queue(status=status_filter, plan=plan, older_than=older_than)
+        page = self.paginate_queryset(queue)
         return self.get_paginated_response(RestoreRequestListSerializer(page, many=True).data)
 
 

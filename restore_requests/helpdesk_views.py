@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views import View
 
 from accounts.access import HelpdeskRequiredMixin
@@ -21,6 +20,7 @@ from .forms import CloseForm, MessageForm, ProposeForm, RejectForm
 from .models import DeletionReport, RestoreRequest, Status
 from .nearest import holds_deleted_many, nearest_snapshots
 from .states import allowed
+from .views import page_of, query_without
 
 
 def _put_errors(form, exc: DomainError) -> None:
@@ -31,40 +31,79 @@ def _put_errors(form, exc: DomainError) -> None:
         form.add_error(None, exc.detail)
 
 
+# The queue's sortable columns (issue 9: tables with sorting), with the sort each
+# header's link sets; "-" is the reverse.
+QUEUE_HEADERS = [
+    {"label": "#"},
+    {"label": "Waiting", "sort": "age"},
+    {"label": "Account and plan", "sort": "plan"},
+    {"label": "Option", "hide_small": True},
+    {"label": "Data deleted", "sort": "deleted"},
+    {"label": "Nearest backup before"},
+    {"label": "Deleted held", "numeric": True},
+    {"label": "State"},
+]
+
+
 class QueueView(HelpdeskRequiredMixin, View):
+    """The queue: filters on state, plan and age, sorting by age, plan and deletion
+    time, in pages; each row's times in its account's time zone."""
+
     def get(self, request):
         status = request.GET.get("status") or None
         plan = request.GET.get("plan") or None
-        errors = []
+        errors: dict[str, str] = {}  # shown beside each filter
         if status and status not in Status.values:
-            errors.append(f"Unknown state “{status}”.")
+            errors["status"] = f"Unknown state “{status}”."
             status = None
         if plan and plan not in Plan.values:
-            errors.append(f"Unknown plan “{plan}”.")
+            errors["plan"] = f"Unknown plan “{plan}”."
             plan = None
-        rows = list(selectors.helpdesk_queue(status=status, plan=plan)[:100])
+        try:
+            older_than = selectors.parse_older_than(request.GET.get("older_than"))
+        except DomainError as exc:
+            errors["older_than"] = f"{exc.detail} {exc.fields['older_than'][0]}"
+            older_than = None
+        sort = selectors.parse_queue_sort(request.GET.get("sort"))
+        if sort is None:
+            messages.warning(
+                request, f"The queue cannot be sorted by “{request.GET['sort']}”; oldest first."
+            )
+            sort = selectors.QUEUE_DEFAULT_SORT
+        queue_rows = selectors.helpdesk_queue(
+            status=status, plan=plan, older_than=older_than, sort=sort
+        )
+        page = page_of(queue_rows, request)
+        rows = list(page.object_list)
         before = selectors.nearest_before_many(rows)
         holds = holds_deleted_many([(r, before.get(r.pk)) for r in rows])  # no query per row
-        now = timezone.now()
         queue = []
         for r in rows:
-            nearest = before.get(r.pk)
             held, deleted = holds.get(r.pk, (0, 0))
-            queue.append(
-                {"obj": r, "age": now - r.filed_at, "nearest": nearest, "held": held,
-                 "deleted": deleted}
-            )  # fmt: skip
+            queue.append({"obj": r, "nearest": before.get(r.pk), "held": held, "deleted": deleted})
+        ages = dict(selectors.QUEUE_AGES)
+        if older_than and older_than not in ages:  # an age typed in the URL stays chosen
+            ages[older_than] = f"over {older_than} hours"
+        filtered = bool(status or plan or older_than)
         return render(
             request,
             "helpdesk/queue.html",
             {
                 "nav": "helpdesk_requests",
                 "queue": queue,
+                "page": page,
                 "status": status or "",
                 "plan": plan or "",
+                "older_than": older_than,
                 "statuses": Status.choices,
                 "plans": Plan.choices,
+                "ages": sorted(ages.items()),
                 "filter_errors": errors,
+                "filtered": filtered,
+                "sort": sort,
+                "headers": QUEUE_HEADERS,
+                "sort_query": query_without(request, "sort", "page"),
+                "page_query": query_without(request, "page"),
             },
         )
 
@@ -169,13 +208,15 @@ class ReportsView(HelpdeskRequiredMixin, View):
         state = request.GET.get("state") or DeletionReport.State.OPEN
         if state not in DeletionReport.State.values:
             state = DeletionReport.State.OPEN
-        rows = list(selectors.reports_queue(state=state)[:200])
+        page = page_of(selectors.reports_queue(state=state), request)
         return render(
             request,
             "helpdesk/reports.html",
             {
                 "nav": "helpdesk_reports",
-                "rows": rows,
+                "rows": page.object_list,
+                "page": page,
+                "page_query": query_without(request, "page"),
                 "state": state,
                 "states": DeletionReport.State.choices,
                 "failed_id": failed[0] if failed else None,

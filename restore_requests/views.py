@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -61,12 +62,45 @@ class RestoreContextMixin(AdminRequiredMixin):
         return obj
 
 
+PAGE_SIZE = 50
+REPORTS_PAGE_SIZE = 20
+
+
+def page_of(rows, request, *, param: str = "page", per_page: int = PAGE_SIZE):
+    """One page of `rows` (Django's Paginator, as the CRM lists): a number that is
+    not a page gives the first, one past the end the last."""
+    return Paginator(rows, per_page).get_page(request.GET.get(param))
+
+
+def query_without(request, *names: str) -> str:
+    """The page's query string without `names` (a page number, a sort), for links
+    that set them again."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 class RequestListView(RestoreContextMixin, View):
+    """The account's requests, newest first, and its deletion reports, each in pages."""
+
     def get(self, request):
-        rows = list(selectors.requests_of(self.account)[:100])
-        reports = list(selectors.reports_of(self.account)[:20])
+        rows = page_of(selectors.requests_of(self.account), request)
+        reports = page_of(
+            selectors.reports_of(self.account),
+            request,
+            param="reports_page",
+            per_page=REPORTS_PAGE_SIZE,
+        )
         return render(
-            request, "restore_requests/list.html", self.context(rows=rows, reports=reports)
+            request,
+            "restore_requests/list.html",
+            self.context(
+                rows=rows,
+                reports=reports,
+                rows_query=query_without(request, "page"),
+                reports_query=query_without(request, "reports_page"),
+            ),
         )
 
 

@@ -278,7 +278,8 @@ def test_the_queue_lists_open_requests_oldest_first_with_age_plan_and_nearest(
     assert f"#{closed.pk}<" not in html
     assert "5\xa0hours" in html  # the age of the oldest
     assert "Professional" in html
-    assert formats.date_format(snapshot.taken_at, "DATETIME_FORMAT") in html  # nearest before
+    # The nearest backup before, in Acme's time zone, named.
+    assert f'{_local(acme, snapshot.taken_at)}</time> <span class="muted">Europe/Rome' in html
 
 
 def test_the_queue_filters_by_status_and_plan(page, acme, alice, helen, snapshot):
