@@ -1,7 +1,7 @@
 """What the benchmark scripts share: the environment they run Django in, their
-scratch database (created, or dropped and created again with --fresh; its name
-must contain "bench"), Django set up on it with the migrations applied, and
-progress lines.
+scratch database (created, or dropped and created again with --fresh, or
+always created anew; its name must contain "bench"), Django set up on it with
+the migrations applied, and progress lines.
 
 A script runs as `.venv/bin/python bench/<name>.py`, so this folder is on its
 import path: `from _common import ...`. Call `bench_environment` before
@@ -12,16 +12,26 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_SECRET_KEY = "bench-only-secret-key-not-for-any-deployment-0123456789"
 
 
-def bench_environment(default_url: str, *, test_client: bool = False) -> None:
+def bench_environment(
+    default_url: str,
+    *,
+    test_client: bool = False,
+    tasks_in_process: bool = False,
+    scratch_media: str | None = None,
+) -> None:
     """The project importable, DATABASE_URL defaulting to `default_url`, and
     production's DEBUG=0 (no query log, cached templates). `test_client`: Django's
-    test client may call the pages (plain HTTP, host "testserver")."""
+    test client may call the pages (plain HTTP, host "testserver").
+    `tasks_in_process`: no broker, so tasks run eagerly in this process (no worker).
+    `scratch_media`: unless MEDIA_ROOT is set, the snapshot files go to a new
+    temporary folder whose name starts with it."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DATABASE_URL", default_url)
@@ -31,18 +41,22 @@ def bench_environment(default_url: str, *, test_client: bool = False) -> None:
     if test_client:
         os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
         os.environ["SECURE_SSL_REDIRECT"] = "0"
+    if tasks_in_process:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    if scratch_media is not None and "MEDIA_ROOT" not in os.environ:
+        os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix=scratch_media)
 
 
 def say(text: str) -> None:
     print(text, flush=True)
 
 
-def ensure_database(url: str, *, fresh: bool) -> None:
-    """Create the scratch database `url` names if it does not exist; drop and create
-    it again with `fresh`. Refuses anything but PostgreSQL and a name without "bench"."""
+def _server_connection(url: str):
+    """The database name `url` names and an autocommit connection to the server's
+    "postgres" database, to create or drop it. Refuses anything but PostgreSQL and
+    a name without "bench"."""
     import environ
     import psycopg2
-    from psycopg2 import sql
 
     config = environ.Env.db_url_config(url)
     name = config["NAME"]
@@ -58,6 +72,15 @@ def ensure_database(url: str, *, fresh: bool) -> None:
         port=config.get("PORT") or None,
     )
     conn.autocommit = True
+    return name, conn
+
+
+def ensure_database(url: str, *, fresh: bool) -> None:
+    """Create the scratch database `url` names if it does not exist; drop and create
+    it again with `fresh`."""
+    from psycopg2 import sql
+
+    name, conn = _server_connection(url)
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         exists = cur.fetchone() is not None
@@ -69,6 +92,18 @@ def ensure_database(url: str, *, fresh: bool) -> None:
             say(f"Creating database {name}")
             cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     conn.close()
+
+
+def recreate_database(url: str) -> None:
+    """Drop the scratch database `url` names if it exists, and create it empty."""
+    from psycopg2 import sql
+
+    name, conn = _server_connection(url)
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    conn.close()
+    say(f"Created database {name}")
 
 
 def setup_django(*, migrate: bool = True) -> None:

@@ -34,22 +34,14 @@ import io
 import os
 import resource
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import bench_environment, recreate_database, say, setup_django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rp_bench_alerts"
-os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery_portal.settings")
-os.environ["DEBUG"] = "0"  # no query log
+# No query log; tasks in this process (no worker), files in a scratch folder.
+bench_environment(DEFAULT_URL, tasks_in_process=True, scratch_media="rp-bench-media-")
 os.environ["EMAIL_URL"] = "memorymail://"  # the alert e-mails are sent, into memory
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-deployment-0123456789")
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="rp-bench-media-"))
 
 BULK = 10_000  # one bulk delete
 BASE_CONTACTS = 200_000
@@ -67,45 +59,6 @@ COMMENTS = (
     "'Asked for a quote, with a 10% discount for two years.', "
     "'Prefers e-mail. Do not call before 10:00.']"
 )
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-def fresh_database(url: str) -> None:
-    import environ
-    import psycopg2
-    from psycopg2 import sql
-
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit("The benchmark runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    if "bench" not in name:
-        sys.exit(f"Refusing to use database {name!r}: its name must contain 'bench' (scratch).")
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
-    say(f"Created database {name}")
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
 
 
 def insert_contacts(account_id: int, n: int, first_company: int) -> list[int]:
@@ -147,7 +100,7 @@ def analyze() -> None:
 
 
 def prepare():
-    fresh_database(os.environ["DATABASE_URL"])
+    recreate_database(os.environ["DATABASE_URL"])
     setup_django()
     from django.db import connection
 

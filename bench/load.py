@@ -63,15 +63,10 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from _common import ROOT, bench_environment, say
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rp_bench_load"
-os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery_portal.settings")
-os.environ["DEBUG"] = "0"
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-deployment-0123456789")
+bench_environment(DEFAULT_URL)
 os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
 os.environ["SECURE_SSL_REDIRECT"] = "0"
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -150,10 +145,6 @@ function done(summary, latency, requests)
     table.concat(q, ", ")))
 end
 """
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
 
 
 # --- Data ---------------------------------------------------------------------------

@@ -37,9 +37,8 @@ import time
 from _common import bench_environment, ensure_database, say, setup_django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rp_bench_snapshots"
-bench_environment(DEFAULT_URL)  # no query log
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="rp-bench-media-"))
+# No query log; the snapshot task in this process (no worker), its files in a scratch folder.
+bench_environment(DEFAULT_URL, tasks_in_process=True, scratch_media="rp-bench-media-")
 
 ACCOUNT_NAME = "Bench snapshots"
 # Shares of the records per entity type (the rest are contacts).
