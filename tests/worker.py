@@ -131,3 +131,40 @@ def celery_worker(transactional_db, worker_process):
     if not worker_process.alive:
         worker_process.start()
     yield worker_process
+
+
+def wait_for(predicate, what: str, timeout: float = 90):
+    """`predicate()` once it is true, polled until `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"Timed out waiting for {what}")
+
+
+def task_finished(worker, task_id: str) -> str | None:
+    """The worker's log line for the end of a task (there is no result backend)."""
+    for line in worker.log.read_text(errors="replace").splitlines():
+        if f"[{task_id}] succeeded" in line or f"[{task_id}] raised" in line:
+            return line
+    return None
+
+
+def wait_for_task(worker, task_id: str, what: str, timeout: float = 180) -> str:
+    """The worker's line for the end of task `task_id`; on a time-out, the error
+    carries what the worker was doing (its log's tail) and the queue's length."""
+    try:
+        return wait_for(lambda: task_finished(worker, task_id), what, timeout)
+    except AssertionError as timed_out:
+        try:
+            with celery_app.connection_for_write() as conn:
+                waiting = conn.default_channel.client.llen(worker.queue)
+        except Exception as exc:  # noqa: BLE001  (the time-out is the error to report)
+            waiting = f"unknown ({exc})"
+        tail = worker.log.read_text(errors="replace").splitlines()[-40:]
+        raise AssertionError(
+            f"{timed_out} (task {task_id}; worker alive: {worker.alive}; "
+            f"{waiting} message(s) waiting in the queue)\n" + "\n".join(tail)
+        ) from None

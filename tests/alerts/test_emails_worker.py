@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from alerts.tasks import send_alert_emails
+from tests.worker import task_finished, wait_for, wait_for_task
 
 from .conftest import alerts_of, contacts, filler_contacts
 
@@ -34,24 +35,6 @@ def _mails(worker, alert_id: int) -> list:
     return found
 
 
-def _wait(predicate, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"Timed out waiting for {what}")
-
-
-def _task_finished(worker, task_id: str) -> str | None:
-    """The worker's log line for the task's end (there is no result backend)."""
-    for line in worker.log.read_text(errors="replace").splitlines():
-        if f"[{task_id}] succeeded" in line or f"[{task_id}] raised" in line:
-            return line
-    return None
-
-
 def test_150_deletions_by_one_employee_email_each_administrator_once_from_the_worker(
     celery_worker, acme, admins, bob, api
 ):
@@ -64,7 +47,7 @@ def test_150_deletions_by_one_employee_email_each_administrator_once_from_the_wo
     assert response.status_code == 200, response.content
     (alert,) = alerts_of(acme)
     assert mail.outbox == []  # the deleting process sent nothing
-    _wait(lambda: len(_mails(celery_worker, alert.pk)) >= len(admins), "the alert's e-mails")
+    wait_for(lambda: len(_mails(celery_worker, alert.pk)) >= len(admins), "the alert's e-mails")
     # The burst goes on: the alert grows, and nobody gets a second e-mail.
     response = api(bob).post("/api/v1/crm/contacts/bulk-delete/", {"ids": ids[150:]})
     assert response.status_code == 200, response.content
@@ -99,8 +82,8 @@ def test_the_same_task_delivered_twice_sends_the_emails_once(celery_worker, acme
     sent = [send_alert_emails.delay(alert.pk), send_alert_emails.delay(alert.pk)]
 
     for task in sent:
-        _wait(lambda task=task: _task_finished(celery_worker, task.id), "both deliveries")
+        wait_for_task(celery_worker, task.id, "both deliveries")
     mails = _mails(celery_worker, alert.pk)
     assert sorted(m["To"] for m in mails) == sorted(u.email for u in admins)
-    finished = [_task_finished(celery_worker, task.id) for task in sent]
+    finished = [task_finished(celery_worker, task.id) for task in sent]
     assert sorted(line.rsplit(": ", 1)[-1] for line in finished) == ["0", str(len(admins))]

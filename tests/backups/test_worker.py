@@ -4,7 +4,6 @@ half-way leaves no complete snapshot; the reaper fails it and removes its files.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -17,26 +16,9 @@ from backups.storage import snapshot_storage
 from backups.tasks import run_snapshot, schedule_daily_snapshots
 from crm.registry import entity
 from tests.factories import AccountFactory, make
+from tests.worker import wait_for, wait_for_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _wait(predicate, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"Timed out waiting for {what}")
-
-
-def _task_finished(worker, task_id: str) -> str | None:
-    """The worker's log line for the task's end (there is no result backend)."""
-    for line in worker.log.read_text(errors="replace").splitlines():
-        if f"[{task_id}] succeeded" in line or f"[{task_id}] raised" in line:
-            return line
-    return None
 
 
 def test_r6_daily_fan_out_on_a_real_worker_snapshots_every_account_once(
@@ -48,8 +30,8 @@ def test_r6_daily_fan_out_on_a_real_worker_snapshots_every_account_once(
     end_of_day = datetime.now(UTC).replace(hour=23, minute=59).isoformat()
 
     sent = schedule_daily_snapshots.delay(now=end_of_day)
-    _wait(lambda: _task_finished(celery_worker, sent.id), "the fan-out")
-    _wait(
+    wait_for_task(celery_worker, sent.id, "the fan-out")
+    wait_for(
         lambda: Snapshot.objects.filter(status="complete").count() == 3,
         "three complete snapshots",
     )
@@ -65,8 +47,8 @@ def test_r6_daily_fan_out_on_a_real_worker_snapshots_every_account_once(
     # A second fan-out, and a second delivery of a snapshot task, make no second snapshot.
     again = schedule_daily_snapshots.delay(now=end_of_day)
     duplicate = run_snapshot.delay(snapshots[acme.pk].pk)
-    assert "succeeded" in _wait(lambda: _task_finished(celery_worker, again.id), "fan-out 2")
-    line = _wait(lambda: _task_finished(celery_worker, duplicate.id), "the duplicate")
+    assert "succeeded" in wait_for_task(celery_worker, again.id, "fan-out 2")
+    line = wait_for_task(celery_worker, duplicate.id, "the duplicate")
     assert "'skipped'" in line
     assert Snapshot.objects.count() == 3
 
@@ -93,7 +75,7 @@ def test_a_killed_worker_leaves_no_complete_snapshot_and_the_reaper_cleans_up(
                 row = cursor.fetchone()
             return row[0] if row else None
 
-        pid = _wait(waiting_backend, "the snapshot to reach the leads")
+        pid = wait_for(waiting_backend, "the snapshot to reach the leads")
         # Half-way: some files are stored, no manifest.
         assert storage.exists(folder + "company.csv.gz")
         assert not storage.exists(folder + "manifest.json")
@@ -104,14 +86,14 @@ def test_a_killed_worker_leaves_no_complete_snapshot_and_the_reaper_cleans_up(
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
             return cursor.fetchone()[0] == 0
 
-    _wait(backend_gone, "the dead worker's database session to end")
+    wait_for(backend_gone, "the dead worker's database session to end")
     queued.refresh_from_db()
     assert queued.status == "running"  # nobody finished it, nobody completed it
     assert not Snapshot.objects.filter(status="complete").exists()
 
     celery_worker.start()  # the reaper runs at worker start
 
-    _wait(lambda: Snapshot.objects.get(pk=queued.pk).status == "failed", "the reaper")
+    wait_for(lambda: Snapshot.objects.get(pk=queued.pk).status == "failed", "the reaper")
     queued.refresh_from_db()
     assert queued.error == "The worker stopped before it finished."
     assert not storage.exists(folder + "company.csv.gz")

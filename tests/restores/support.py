@@ -4,7 +4,6 @@ a snapshot's records, checksums of rows, a lock held from a separate session
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 
 import psycopg2
@@ -15,6 +14,7 @@ from backups.snapshots import iter_records
 from crm.records import to_record
 from crm.registry import entity, entity_types
 from crm_history.models import Event
+from tests.worker import task_finished, wait_for, wait_for_task  # noqa: F401  (shared)
 
 ALL_TYPES = [et.entity_type for et in entity_types()]
 CRM_TYPES = ["company", "contact", "lead", "deal"]
@@ -66,16 +66,6 @@ def crm_checksum(account_id: int) -> dict:
     return {t: v for t, v in rows_checksum(account_id=account_id).items() if t != history}
 
 
-def wait_for(predicate, what: str, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"Timed out waiting for {what}")
-
-
 def finished(run: RestoreRun, timeout: float = 120) -> RestoreRun:
     """Wait until the worker has finished `run`; the run as it ended."""
     return wait_for(
@@ -83,34 +73,6 @@ def finished(run: RestoreRun, timeout: float = 120) -> RestoreRun:
         f"run #{run.pk} to finish",
         timeout,
     )
-
-
-def task_finished(worker, task_id: str) -> str | None:
-    """The worker's log line for the end of a task (there is no result backend)."""
-    for line in worker.log.read_text(errors="replace").splitlines():
-        if f"[{task_id}] succeeded" in line or f"[{task_id}] raised" in line:
-            return line
-    return None
-
-
-def wait_for_task(worker, task_id: str, what: str, timeout: float = 180) -> str:
-    """The worker's line for the end of task `task_id`; on a time-out, the error
-    carries what the worker was doing (its log's tail) and the queue's length."""
-    try:
-        return wait_for(lambda: task_finished(worker, task_id), what, timeout)
-    except AssertionError as timed_out:
-        from recovery_portal.celery import app
-
-        try:
-            with app.connection_for_write() as conn:
-                waiting = conn.default_channel.client.llen(worker.queue)
-        except Exception as exc:  # noqa: BLE001  (the time-out is the error to report)
-            waiting = f"unknown ({exc})"
-        tail = worker.log.read_text(errors="replace").splitlines()[-40:]
-        raise AssertionError(
-            f"{timed_out} (task {task_id}; worker alive: {worker.alive}; "
-            f"{waiting} message(s) waiting in the queue)\n" + "\n".join(tail)
-        ) from None
 
 
 def run_events(run: RestoreRun):
