@@ -38,7 +38,12 @@ def _parameters() -> list[OpenApiParameter]:
             description="Only records of this type.",
         ),
         OpenApiParameter(
-            "actor", str, description="Only events by this username (or `system`), exactly."
+            "actor",
+            str,
+            description=(
+                "Only events by this username (exactly), with what the system did on their "
+                "behalf (a restore they asked for); `system`: everything the system did."
+            ),
         ),
         OpenApiParameter(
             "occurred_after",

@@ -9,15 +9,29 @@ offset is read in the account's time zone, converted once into a UTC bound
 (no `__date` lookups: they would skip the timeline indexes). A date in
 `occurred_after` starts at that day's first moment; a date in
 `occurred_before` includes that whole day. A local time that does not exist
-(skipped by a daylight-saving change) is refused.
+(skipped by a daylight-saving change) is refused. A date so early or so late
+that its UTC bound falls outside what a datetime holds (0001-01-01 east of
+Greenwich, 9999-12-31 as an end of day) is the earliest or latest moment, as
+it means: both bounds accept every date they can parse.
+
+Actor: `actor=<username>` lists what that person did and what the system did
+on their behalf (a restore run they asked for, recorded as "system, for
+<username>" with their user id); `actor=system` lists everything the system
+did, on anyone's behalf or on no one's.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, Subquery
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import lazy
 
+from accounts.actors import Actor, Source
 from accounts.models import Account
 from accounts.timezones import parse_local
 from recovery_portal.errors import Invalid
@@ -26,6 +40,41 @@ from .models import Action, Event
 from .registry import entity_types
 
 MOMENT_HELP = "A date (2026-11-25) or a date and time (2026-11-25 14:00)."
+SYSTEM = "system"
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def system_sources() -> list[str]:
+    """The sources where no person acted (`Actor.is_person`, the one definition)."""
+    return [s for s in Source.values if not Actor(user_id=None, name="", source=s).is_person]
+
+
+def actor_condition(value: str) -> Q:
+    """Who acted, as the timeline's `actor` filter means it (R2).
+
+    `system`: no person acted, on anyone's behalf (the user id is set, the source
+    is a restore run's or the system's) or on no one's (no user id).
+    A username: the events recorded under that name, and those carrying that
+    user's id (what the system did for them; their own under an earlier name).
+
+    Uses index: none of its own; a row condition inside the scan of the index the
+    rest of the query uses (event_timeline, event_action_timeline), like the
+    exact name it replaces. The user's id is a scalar subquery on auth_user's
+    unique username, run once per query (an InitPlan), not per row.
+    """
+    if value == SYSTEM:
+        return Q(actor_id__isnull=True) | Q(source__in=system_sources())
+    user_id = Subquery(get_user_model().objects.filter(username=value).values("pk")[:1])
+    return Q(actor_name=value) | Q(actor_id=user_id)
+
+
+def _year_of(raw: str) -> int | None:
+    try:
+        parsed = (parse_datetime(raw) if "T" in raw or " " in raw else None) or parse_date(raw)
+    except ValueError:
+        return None
+    return parsed.year if parsed else None
 
 
 def entity_type_choices() -> list[tuple[str, str]]:
@@ -73,8 +122,10 @@ class MomentField(forms.CharField):
         except Invalid as exc:  # malformed, or a local time skipped by daylight saving
             messages = exc.fields.get(self.name) or [exc.detail]
             raise forms.ValidationError(messages[0], code="invalid") from exc
-        except OverflowError as exc:  # 9999-12-31 as an end of day
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        except OverflowError:
+            # Its UTC bound is before year 1 or after 9999 (0001-01-01 in Rome,
+            # 9999-12-31 as an end of day): the first or last moment there is.
+            return EARLIEST if _year_of(value) == 1 else LATEST
 
 
 class MomentFilter(django_filters.Filter):
@@ -116,10 +167,12 @@ class EventFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": lazy(_unknown_type_message, str)()},
     )
     actor = django_filters.CharFilter(
-        field_name="actor_name",
+        method="filter_actor",
         label="Who",
         max_length=150,
-        help_text="A username, as recorded (e.g. alice, or system).",
+        help_text=(
+            "A username (e.g. alice): what they did and what the system did for them; or system."
+        ),
         widget=forms.TextInput(attrs={"list": "history-actors", "autocomplete": "off"}),
     )
     occurred_after = MomentFilter(
@@ -153,6 +206,9 @@ class EventFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, account, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.account = account
+
+    def filter_actor(self, queryset, name, value):
+        return queryset.filter(actor_condition(value)) if value else queryset
 
     @property
     def active_filters(self) -> dict[str, str]:
