@@ -51,7 +51,8 @@ def event_list(*, account: Account, filters: Mapping | None = None) -> QuerySet[
     when `action` is set (R2: every deletion), else event_timeline (account_id,
     occurred_at DESC, id DESC); date bounds are UTC ranges on occurred_at, so they
     stay inside the same index scan (the cursor's row comparison is added by
-    recovery_portal.pagination).
+    recovery_portal.pagination). `actor`, `entity_type` and `q` are row
+    conditions inside that scan (see `filters.actor_condition`).
     """
     filterset = event_filterset(account=account, filters=filters or QueryDict())
     if not filterset.is_valid():
@@ -131,6 +132,31 @@ def last_known_records(
         for entity_id, data in rows:
             found.setdefault((entity_type, entity_id), data or {})
     return found
+
+
+def finds_no_deletion(*, account: Account, filters: Mapping | None, first_page: KeysetPage) -> bool:
+    """R5: the search, on deletions or on every action, finds no deletion for the
+    period and the other filters given (the page then says the records may
+    only be hidden by a filter on a CRM list). A search on another action is
+    not a search for deletions.
+
+    `first_page` is the search's first page: it answers without a query when
+    it holds a deletion, is the deletions' own page, or is the whole result.
+
+    Uses index: event_action_timeline (account_id, action, occurred_at DESC,
+    id DESC), one EXISTS with the same filters and action=delete.
+    """
+    filters = filters if filters is not None else QueryDict()
+    action = filters.get("action") or ""
+    if action not in ("", Action.DELETE):
+        return False
+    if any(event.action == Action.DELETE for event in first_page.items):
+        return False
+    if action == Action.DELETE or first_page.next_cursor is None:
+        return True
+    deletions = {**{name: filters.get(name) for name in filters}, "action": Action.DELETE}
+    # Uses index: event_action_timeline.
+    return not event_list(account=account, filters=deletions).exists()
 
 
 @dataclass(frozen=True)

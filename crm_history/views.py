@@ -175,11 +175,10 @@ class TimelineView(MemberRequiredMixin, View):
         drawn = deletions_chart(request, account)
         if drawn["chart_error"]:
             status = 400
-        no_deletions = bool(
+        no_deletions = (
             page is not None
-            and not page.items
             and not cursor
-            and cleaned.get("action") == Action.DELETE
+            and selectors.finds_no_deletion(account=account, filters=request.GET, first_page=page)
         )
         context = {
             "nav": "history",

@@ -1,10 +1,15 @@
 """R5: if the History shows no deletion, the records may only be hidden by a
-filter on a list. The History says so and links to the lists; a CRM list with
-filters says how many records they hide and offers to clear them."""
+filter on a list. Whenever a search of the History (on deletions, or on every
+action) finds no deletion for the period and filters given, the page says so
+and links to the lists; a CRM list with filters says how many records they
+hide and offers to clear them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from crm import services
+from tests.crm_history.conftest import add_event
 from tests.factories import actor_for, make
 
 NOTICE = "they may only be hidden by a filter on a CRM list"
@@ -58,6 +63,54 @@ def test_r5_no_pointer_when_deletions_are_found_or_the_search_is_not_for_deletio
         account=acme, entity_type="contact", record_id=contact.pk, actor=actor_for(alice)
     )
     assert NOTICE not in client.get("/history/", {"action": "delete"}).content.decode()
+    assert NOTICE not in client.get("/history/").content.decode()
+    assert NOTICE not in client.get("/history/", {"entity_type": "contact"}).content.decode()
+
+
+def test_r5_a_period_searched_on_every_action_without_a_deletion_points_to_the_lists(
+    acme, alice, page
+):
+    """No action filter: the period's creates and updates are listed, and the page
+    says no deletion is recorded for the period (one was, the day after)."""
+    day = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    add_event(acme, at=day, action="create", title="Mario Rossi")
+    add_event(acme, at=day + timedelta(hours=1), action="update", title="Mario Rossi")
+    add_event(acme, at=day + timedelta(days=1), action="delete", title="Mario Rossi")
+    client = page(alice)
+
+    response = client.get(
+        "/history/", {"occurred_after": "2026-11-20", "occurred_before": "2026-11-20"}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No deletion is recorded for this period." in html
+    assert NOTICE in html
+    assert '<a href="/crm/contacts/">Contacts</a>' in html
+    assert html.count('class="event-') == 2  # the period's events are still listed
+    whole = client.get("/history/", {"occurred_after": "2026-11-20"}).content.decode()
+    assert NOTICE not in whole
+
+
+def test_r5_a_deletion_beyond_the_first_page_counts_and_none_at_all_points_to_the_lists(
+    acme, alice, page
+):
+    """The first page of every action holds no deletion, yet the search finds one
+    further back: no pointer. Without it: the pointer."""
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for i in range(55):
+        add_event(acme, at=start + timedelta(hours=i + 1), action="update", entity_id=i + 1)
+    client = page(alice)
+    searches = [{}, {"entity_type": "contact"}, {"occurred_after": "2026-10-01"}]
+
+    for search in searches:
+        assert NOTICE in client.get("/history/", search).content.decode(), search
+    add_event(acme, at=start, action="delete", entity_id=99)
+    for search in searches:
+        html = client.get("/history/", search).content.decode()
+        assert 'class="event-delete"' not in html  # not on the first page
+        assert NOTICE not in html, search
+    assert NOTICE in client.get("/history/", {"entity_type": "deal"}).content.decode()
 
 
 def test_r5_a_crm_list_says_how_many_records_its_filters_hide_and_offers_to_clear_them(
