@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, pagination, serializers
-from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -322,17 +321,3 @@ def docs_view():
 
     view = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
     return csp_update({"style-src": ["'unsafe-inline'"]})(view)
-
-
-class Metadata(SimpleMetadata):
-    """OPTIONS answers name, description and the media types, without building the
-    view's serializers (action views have none: DRF's default answered 500). The
-    OpenAPI schema at /api/schema/ is where the fields are described."""
-
-    def determine_metadata(self, request, view):
-        metadata = super().determine_metadata(request, view)
-        metadata.pop("actions", None)
-        return metadata
-
-    def determine_actions(self, request, view):
-        return {}

@@ -1,5 +1,6 @@
-"""Limits every request shares, before any view reads a byte of the body, and
-the API's error shape for answers that Django gives before DRF is reached.
+"""Limits every request shares, before any view reads a byte of the body, the
+API's error shape for answers that Django gives before DRF is reached, and
+OPTIONS refused.
 
 - A body larger than its limit is refused with 413 `payload_too_large`: a form
   or JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE, an upload (multipart) over
@@ -8,13 +9,18 @@ the API's error shape for answers that Django gives before DRF is reached.
   body from the stream, past Django's own check, so the limit is applied here.)
 - Under /api/, an error answer that is not JSON (an unknown URL, a method the
   URL does not take, a bad request Django refused) becomes `{"code", "detail"}`.
+- OPTIONS is refused with 405 on every page, before the view and whoever asks
+  (Django's View.options answered 200 without looking the object up, so another
+  account's ids answered as if they were ours). The API refuses it in DRF, after
+  authentication (no DEFAULT_METADATA_CLASS). The site serves no CORS, so no
+  browser needs OPTIONS for a preflight. No Allow header names OPTIONS.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 
 from .errors import FRAMEWORK_CODES, PayloadTooLarge
@@ -88,6 +94,40 @@ class RequestLimitsMiddleware:
                 f"{_megabytes(limit)} besides the files.",
             )
         return None
+
+
+# A function view (the start page, the Django admin's) names no methods of its own.
+FUNCTION_VIEW_ALLOWS = ("GET", "HEAD", "POST")
+
+
+class RefuseOptionsMiddleware:
+    """OPTIONS on a page: 405 before the view; every answer's Allow without OPTIONS."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Allow"):
+            allowed = [m.strip() for m in response["Allow"].split(",")]
+            response["Allow"] = ", ".join(m for m in allowed if m and m != "OPTIONS")
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "OPTIONS" or _is_api(request):
+            return None
+        return HttpResponseNotAllowed(_page_methods(view_func))
+
+
+def _page_methods(view_func) -> list[str]:
+    view_class = getattr(view_func, "view_class", None)
+    if view_class is None:
+        return list(FUNCTION_VIEW_ALLOWS)
+    names = [m for m in view_class.http_method_names if m != "options"]
+    methods = [m.upper() for m in names if hasattr(view_class, m)]
+    if "GET" in methods and "head" in names and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")  # View.setup serves HEAD as GET
+    return methods
 
 
 def _too_large(request, detail: str):

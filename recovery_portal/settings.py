@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AccountMiddleware",
     "recovery_portal.middleware.RequestLimitsMiddleware",
+    "recovery_portal.middleware.RefuseOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -322,10 +323,11 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "rest_framework.throttling.UserRateThrottle",
     "rest_framework.throttling.ScopedRateThrottle",
 ]
-# JSON in, as api.md says (the CSV import declares its own multipart parser); OPTIONS
-# without serializer introspection.
+# JSON in, as api.md says (the CSV import declares its own multipart parser). OPTIONS
+# is refused with 405 method_not_allowed (no metadata class; DRF's answered 200 for
+# another account's ids, never looking the object up). Pages: RefuseOptionsMiddleware.
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
-REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = "recovery_portal.api.Metadata"
+REST_FRAMEWORK["DEFAULT_METADATA_CLASS"] = None
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env.str("THROTTLE_ANON", default="60/minute"),
     "user": env.str("THROTTLE_USER", default="1200/minute"),

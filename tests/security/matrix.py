@@ -4,6 +4,10 @@ table (`TABLE`). tests/security/test_access_matrix.py asserts it; a pattern or a
 method missing from the table fails that test, so a new page or endpoint cannot
 escape it.
 
+Methods: every one the view dispatches to a handler, HEAD (served as GET) and
+OPTIONS (refused with 405, see OPTIONS_FIRST) included; their rows are made from
+the GET rows and from each pattern's first row, below the table.
+
 Callers: anonymous, Acme's employee (bob), Acme's administrator (alice), the
 administrator of another account (charlie, Globex) and helpdesk staff (helen).
 Pages are called with a session (CSRF enforced, the token sent back); API URLs
@@ -28,9 +32,9 @@ from .world import CALLERS, CRM_MARK, NOTE_MARK
 # --- The URL configuration, walked ---------------------------------------------------
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # Function views accept whatever they are sent; these are the methods they serve.
-FUNCTION_VIEW_METHODS = {"home": ("GET",)}
+FUNCTION_VIEW_METHODS = {"home": ("GET", "HEAD", "OPTIONS")}
 
 
 @dataclass(frozen=True)
@@ -41,18 +45,25 @@ class Pattern:
 
 
 def _methods(pattern: URLPattern, name: str) -> tuple[str, ...]:
+    """The methods the view dispatches to a handler: its own, HEAD wherever GET is
+    (Django's View.setup and DRF's viewsets serve HEAD as GET), and OPTIONS (every
+    class-based view has View.options; the site refuses it, see OPTIONS_FIRST)."""
     callback = pattern.callback
-    actions = getattr(callback, "actions", None)
-    if actions:  # a DRF viewset's route: exactly its method -> action map
-        return tuple(m.upper() for m in HTTP_METHODS if m.lower() in actions)
     view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
     if view_class is None:
         wrapped = getattr(callback, "__wrapped__", None)
         view_class = getattr(wrapped, "view_class", None) or getattr(wrapped, "cls", None)
     if view_class is None:
         return FUNCTION_VIEW_METHODS[name]
-    allowed = getattr(view_class, "http_method_names", HTTP_METHODS)
-    return tuple(m for m in HTTP_METHODS if m.lower() in allowed and hasattr(view_class, m.lower()))
+    allowed = getattr(view_class, "http_method_names", [m.lower() for m in HTTP_METHODS])
+    actions = getattr(callback, "actions", None)
+    if actions:  # a DRF viewset's route: its method -> action map, and the class's options
+        handled = set(actions) | ({"head"} if "get" in actions else set()) | {"options"}
+    else:
+        handled = {m for m in allowed if hasattr(view_class, m)}
+        if "get" in handled:
+            handled.add("head")
+    return tuple(m for m in HTTP_METHODS if m.lower() in handled and m.lower() in allowed)
 
 
 def url_patterns() -> list[Pattern]:
@@ -341,10 +352,10 @@ TABLE: list[Row] = [
     row(
         "restore_requests:confirm",
         "POST",
-        admins(400, other=404),
+        admins(404),
         pk="@request_proposed",
         body={"snapshot": "@globex_snapshot", "option": "csv_export"},
-        variant="another account's snapshot (not a choice of the form)",
+        variant="another account's snapshot",
     ),
     row("restore_requests:progress", "GET", admins(200, other=404), pk="@request_csv_done"),
     row("restore_requests:action", "GET", admins(405), pk="@request_submitted", action="cancel"),
@@ -450,10 +461,10 @@ TABLE: list[Row] = [
     row(
         "helpdesk:propose",
         "POST",
-        helpdesk_only(400),
+        helpdesk_only(404),
         pk="@request_submitted",
         body={"snapshots": ["@globex_snapshot"], "message": "This one"},
-        variant="another account's snapshot (not a choice of the form)",
+        variant="another account's snapshot",
     ),
     row("helpdesk:reject", "GET", helpdesk_only(200), pk="@request_submitted"),
     row(
@@ -570,6 +581,45 @@ TABLE: list[Row] = [
     row("api-schema", "GET", everyone(200)),
     row("api-docs", "GET", everyone(200)),
 ]
+
+
+# --- HEAD and OPTIONS, for every pattern ----------------------------------------------
+#
+# HEAD answers what GET answers (status and headers), without a body: one HEAD row for
+# every GET row, the same callers, ids and expectations.
+#
+# OPTIONS is refused with 405 everywhere (nothing is looked up, so another account's
+# ids answer as ours do; the site serves no CORS, so no preflight needs it):
+# - on a page, before the view and before any log-in check: 405 for every caller,
+#   anonymous included (recovery_portal.middleware.RefuseOptionsMiddleware);
+# - on the API, by DRF after authentication and the view's permission classes (no
+#   metadata class): who is refused by the permission first keeps that answer (401
+#   not_authenticated anonymous, 403 to a role the endpoint is not for); everyone
+#   else gets 405 method_not_allowed.
+OPTIONS_FIRST = (AUTH, 403)  # the API's refusals that come before the method
+
+
+def head_of(r: Row) -> Row:
+    return Row(r.name, "HEAD", r.expected, r.kwargs, None, r.query, r.variant)
+
+
+def options_of(r: Row) -> Row:
+    if r.name.startswith("api-"):
+        expected = {c: e if e in OPTIONS_FIRST else 405 for c, e in r.expected.items()}
+    else:
+        expected = everyone(405)
+    return Row(r.name, "OPTIONS", expected, r.kwargs)
+
+
+def _first_of_each_name(rows: list[Row]) -> list[Row]:
+    first: dict[str, Row] = {}
+    for r in rows:
+        first.setdefault(r.name, r)
+    return list(first.values())
+
+
+TABLE += [head_of(r) for r in TABLE if r.method == "GET"]
+TABLE += [options_of(r) for r in _first_of_each_name(TABLE)]
 
 # The Django admin, as one group: staff only (helpdesk staff may look, never change).
 ADMIN_GROUP = [

@@ -71,10 +71,13 @@ def test_every_url_pattern_and_method_is_in_the_table():
 def test_a_new_view_without_a_row_would_fail_the_table_check():
     """The walk finds views however they are included: one pattern of each kind."""
     names = {p.name: p for p in url_patterns()}
-    assert names["crm:detail"].methods == ("GET",)
-    assert names["api-contacts-detail"].methods == ("GET", "PUT", "PATCH", "DELETE")
-    assert names["logout"].methods == ("POST",)
-    assert names["restore_requests:action"].methods == ("GET", "POST")
+    assert names["crm:detail"].methods == ("GET", "HEAD", "OPTIONS")
+    assert names["api-contacts-detail"].methods == (
+        "GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"
+    )  # fmt: skip
+    assert names["api-contacts-list"].methods == ("GET", "HEAD", "POST", "OPTIONS")
+    assert names["logout"].methods == ("POST", "OPTIONS")
+    assert names["restore_requests:action"].methods == ("GET", "HEAD", "POST", "OPTIONS")
     assert not any(name.startswith("admin:") for name in names)
 
 
@@ -127,8 +130,8 @@ def send(world: World, row: Row, caller: str, mode: str, *, csrf: bool = True):
     body = None
     if row.body is not None:
         body = {k: _resolve(v, world, caller) for k, v in row.body.items()}
-    if method == "get":
-        return url, client.get(url, **extra)
+    if method in ("get", "head"):
+        return url, getattr(client, method)(url, **extra)
     if is_api(url) and not row.multipart:
         data = json.dumps(body) if body is not None else ""
         return url, client.generic(row.method, url, data, content_type="application/json", **extra)
@@ -146,8 +149,9 @@ def content_of(response) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def problem_with(response, text: str, expected, api: bool) -> str | None:
-    """What is wrong with the answer, or None."""
+def problem_with(response, text: str, expected, api: bool, head: bool = False) -> str | None:
+    """What is wrong with the answer, or None. An answer to HEAD has no body: its
+    status and headers are checked."""
     status = response.status_code
     location = response.get("Location", "")
     if expected == AUTH:
@@ -163,7 +167,10 @@ def problem_with(response, text: str, expected, api: bool) -> str | None:
             return f"expected 302, got {status} {location}"
     elif status != expected:
         return f"expected {expected}, got {status}: {text[:300]!r}"
-    if api and status >= 400:
+    if api and status >= 400 and head:
+        if not response.get("Content-Type", "").startswith("application/json"):
+            return f"{status} to HEAD not as JSON: {response.get('Content-Type')!r}"
+    elif api and status >= 400:
         try:
             body = json.loads(text)
         except ValueError:
@@ -240,7 +247,7 @@ def run_case(world, row, caller, mode, tally: Tally, *, csrf=True, expected=None
         tally.cases += 1
     else:
         tally.csrf_cases += 1
-    problem = problem_with(response, text, expected, api)
+    problem = problem_with(response, text, expected, api, head=row.method == "HEAD")
     if problem:
         tally.failures.append(f"{where}: {problem}")
     page = page_problem(url, response, text)
