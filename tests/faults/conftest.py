@@ -23,9 +23,11 @@ from recovery_portal.celery import app as celery_app
 from tests.worker import ROOT, WorkerProcess
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def second_worker(worker_process):
-    """Another solo worker on this run's queue, against the same database."""
+    """Another solo worker on this run's queue, against the same database, for one
+    test only: left running, it would take tasks of later tests from the shared
+    queue (which read only the first worker's log, and kill only the first worker)."""
     worker = WorkerProcess(dict(worker_process.env), worker_process.queue)
     worker.log = worker.log.with_name(f"rp-worker-{worker.queue}-second.log")  # its own log
     worker.start()
