@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+from email import message_from_string
 from pathlib import Path
 from urllib.parse import quote
 
@@ -168,3 +169,17 @@ def wait_for_task(worker, task_id: str, what: str, timeout: float = 180) -> str:
             f"{timed_out} (task {task_id}; worker alive: {worker.alive}; "
             f"{waiting} message(s) waiting in the queue)\n" + "\n".join(tail)
         ) from None
+
+
+def worker_mails(worker, link: str) -> list:
+    """The e-mails the worker wrote (EMAIL_URL filemail: files under `mail_dir`)
+    whose text holds `link`, as messages."""
+    found = []
+    for path in sorted(Path(worker.mail_dir).glob("*")):
+        for chunk in path.read_text(errors="replace").split("-" * 79):
+            chunk = chunk.strip()
+            if chunk:
+                message = message_from_string(chunk)
+                if link in message.get_payload():
+                    found.append(message)
+    return found

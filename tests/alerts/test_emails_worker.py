@@ -6,8 +6,6 @@ task delivered twice sends them once."""
 from __future__ import annotations
 
 import time
-from email import message_from_string
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -15,7 +13,7 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from alerts.tasks import send_alert_emails
-from tests.worker import task_finished, wait_for, wait_for_task
+from tests.worker import task_finished, wait_for, wait_for_task, worker_mails
 
 from .conftest import alerts_of, contacts, filler_contacts
 
@@ -23,16 +21,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _mails(worker, alert_id: int) -> list:
-    """The e-mails the worker wrote about this alert, as messages."""
-    found = []
-    for path in sorted(Path(worker.mail_dir).glob("*")):
-        for chunk in path.read_text(errors="replace").split("-" * 79):
-            chunk = chunk.strip()
-            if chunk:
-                message = message_from_string(chunk)
-                if f"/alerts/{alert_id}/" in message.get_payload():
-                    found.append(message)
-    return found
+    return worker_mails(worker, f"/alerts/{alert_id}/")
 
 
 def test_150_deletions_by_one_employee_email_each_administrator_once_from_the_worker(

@@ -61,3 +61,16 @@ def events_of():
         return response.json()
 
     return call
+
+
+def walk_timeline(client, params, *, page_size: int = 200) -> list[int]:
+    """Every event id of the timeline for `params`, following the next links."""
+    seen = []
+    response = client.get(EVENTS_URL, {**params, "page_size": page_size})
+    while True:
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        seen.extend(row["id"] for row in body["results"])
+        if body["next"] is None:
+            return seen
+        response = client.get(body["next"])

@@ -13,25 +13,12 @@ import pytest
 from accounts.actors import Actor, Source
 from crm import recycle_bin, services
 from crm_history.models import Event
-from tests.crm_history.conftest import EVENTS_URL, add_event
+from tests.crm_history.conftest import EVENTS_URL, add_event, walk_timeline
 from tests.factories import actor_for, make
 from tests.restores.conftest import changed, world  # noqa: F401  (the restore engine's cast)
 from tests.restores.support import new_run, run_events
 
 BASE = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-def _walk(client, params) -> list[int]:
-    """Every event id of the timeline for `params`, following the next links."""
-    seen = []
-    response = client.get(EVENTS_URL, {**params, "page_size": 200})
-    while True:
-        assert response.status_code == 200, response.json()
-        body = response.json()
-        seen.extend(row["id"] for row in body["results"])
-        if body["next"] is None:
-            return seen
-        response = client.get(body["next"])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,15 +39,15 @@ def test_a_restore_runs_events_are_found_by_its_requester_and_by_system(changed,
     assert by_alice and by_bob
     client = api(w.alice)
 
-    assert set(_walk(client, {"actor": "alice"})) == by_alice | restored
-    assert set(_walk(client, {"actor": "system"})) == restored
-    assert set(_walk(client, {"actor": "bob"})) == by_bob
-    assert set(_walk(client, {"actor": "charlie"})) == set()  # Globex's administrator
-    assert set(_walk(client, {"actor": "system, for alice"})) == restored  # as recorded
+    assert set(walk_timeline(client, {"actor": "alice"})) == by_alice | restored
+    assert set(walk_timeline(client, {"actor": "system"})) == restored
+    assert set(walk_timeline(client, {"actor": "bob"})) == by_bob
+    assert set(walk_timeline(client, {"actor": "charlie"})) == set()  # Globex's administrator
+    assert set(walk_timeline(client, {"actor": "system, for alice"})) == restored  # as recorded
     deletions = set(run_events(run).filter(action="delete").values_list("id", flat=True))
     assert deletions
-    assert set(_walk(client, {"actor": "alice", "action": "delete"})) >= deletions
-    assert set(_walk(client, {"actor": "system", "action": "delete"})) == deletions
+    assert set(walk_timeline(client, {"actor": "alice", "action": "delete"})) >= deletions
+    assert set(walk_timeline(client, {"actor": "system", "action": "delete"})) == deletions
 
     # The page: the run's summary is the newest event, listed for alice and for
     # the system, not for bob.
@@ -99,10 +86,14 @@ def test_system_finds_every_event_the_system_recorded_and_no_persons(
     add_event(globex, at=BASE + timedelta(hours=6), title="Globex system", actor=Actor.system())
     client = api(alice)
 
-    assert _walk(client, {"actor": "system"}) == [by_command.pk, for_no_one.pk, on_behalf.pk]
-    assert _walk(client, {"actor": "bob"}) == [on_behalf.pk]
-    assert _walk(client, {"actor": "alice"}) == [by_alice_api.pk, by_alice.pk]
-    assert _walk(client, {"actor": "charlie"}) == []
+    assert walk_timeline(client, {"actor": "system"}) == [
+        by_command.pk,
+        for_no_one.pk,
+        on_behalf.pk,
+    ]
+    assert walk_timeline(client, {"actor": "bob"}) == [on_behalf.pk]
+    assert walk_timeline(client, {"actor": "alice"}) == [by_alice_api.pk, by_alice.pk]
+    assert walk_timeline(client, {"actor": "charlie"}) == []
     body = client.get(EVENTS_URL, {"actor": "bob"}).json()
     assert body["results"][0]["actor"] == "system, for bob"
 
@@ -123,9 +114,9 @@ def test_a_recycle_bin_restore_is_the_persons_own_not_the_systems(acme, alice, b
     assert (restore.actor_name, restore.source) == ("bob", "recycle_bin")
     client = api(alice)
 
-    assert restore.pk in _walk(client, {"actor": "bob", "action": "restore"})
-    assert _walk(client, {"actor": "system"}) == []
-    assert _walk(client, {"actor": "alice"}) == []
+    assert restore.pk in walk_timeline(client, {"actor": "bob", "action": "restore"})
+    assert walk_timeline(client, {"actor": "system"}) == []
+    assert walk_timeline(client, {"actor": "alice"}) == []
 
 
 def test_the_actor_field_says_what_a_username_finds(acme, alice, page):

@@ -11,7 +11,7 @@ from crm import services
 from crm_history import selectors
 from crm_history.models import Event
 from recovery_portal.pagination import make_cursor
-from tests.crm_history.conftest import EVENTS_URL, add_event
+from tests.crm_history.conftest import EVENTS_URL, add_event, walk_timeline
 from tests.factories import actor_for, make
 
 BASE = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -35,19 +35,6 @@ def _both_accounts(acme, alice, globex, charlie):
     add_event(globex, at=BASE, title="Globex only", actor=Actor.system(source=Source.COMMAND))
 
 
-def _walk(client, params) -> list[int]:
-    """Every event id of the timeline for `params`, following the next links."""
-    seen = []
-    response = client.get(EVENTS_URL, {**params, "page_size": 3})
-    while True:
-        assert response.status_code == 200, response.json()
-        body = response.json()
-        seen.extend(row["id"] for row in body["results"])
-        if body["next"] is None:
-            return seen
-        response = client.get(body["next"])
-
-
 def test_no_event_of_another_account_appears_whatever_the_filters(
     acme, alice, globex, charlie, api
 ):
@@ -64,13 +51,13 @@ def test_no_event_of_another_account_appears_whatever_the_filters(
     checked = 0
     for action, entity_type, actor, q, period in combos:
         params = {"action": action, "entity_type": entity_type, "actor": actor, "q": q, **period}
-        seen = _walk(client, params)
+        seen = walk_timeline(client, params, page_size=3)
         assert set(seen) <= acme_ids, params
         checked += 1
     assert checked == 4 * 3 * 4 * 3 * 2
-    assert set(_walk(client, {})) == acme_ids
-    assert _walk(client, {"actor": "charlie"}) == []
-    assert _walk(client, {"q": "Globex only"}) == []
+    assert set(walk_timeline(client, {}, page_size=3)) == acme_ids
+    assert walk_timeline(client, {"actor": "charlie"}, page_size=3) == []
+    assert walk_timeline(client, {"q": "Globex only"}, page_size=3) == []
 
 
 def test_the_page_shows_no_event_of_another_account(acme, alice, globex, charlie, page):

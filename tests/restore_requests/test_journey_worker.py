@@ -11,8 +11,6 @@ import io
 import re
 import time
 import zipfile
-from email import message_from_string
-from pathlib import Path
 
 import pytest
 from django.core import signing
@@ -22,6 +20,7 @@ from crm.models import Company, Contact
 from crm_history.models import Event
 from restore_requests import downloads
 from tests.factories import make
+from tests.worker import worker_mails
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -62,16 +61,7 @@ def _finished(purpose="restore"):
 
 
 def _mails(worker, request_id: int) -> list:
-    """The e-mails the worker wrote about this request, as messages."""
-    found = []
-    for path in sorted(Path(worker.mail_dir).glob("*")):
-        for chunk in path.read_text(errors="replace").split("-" * 79):
-            chunk = chunk.strip()
-            if chunk:
-                message = message_from_string(chunk)
-                if f"/restore/{request_id}/" in message.get_payload():
-                    found.append(message)
-    return found
+    return worker_mails(worker, f"/restore/{request_id}/")
 
 
 def _wait_mails(worker, request_id, count, timeout=30):
