@@ -105,6 +105,25 @@ def test_helpdesk_staff_view_any_accounts_snapshots_in_the_admin(page, helen, ac
     assert client.post(f"/admin/backups/snapshot/{acme_snapshot.pk}/delete/").status_code == 403
 
 
+def test_helpdesk_staff_view_restore_runs_in_the_admin_and_change_nothing(
+    page, helen, alice, acme, acme_snapshot
+):
+    from backups.restore_models import RestoreRun
+
+    run = RestoreRun.objects.create(
+        account=acme, snapshot=acme_snapshot, option="csv_export", requested_by=alice,
+        rows_total=acme_snapshot.records, status="completed",
+    )  # fmt: skip
+    client = page(helen)
+    listing = client.get("/admin/backups/restorerun/")
+    assert listing.status_code == 200
+    assert "Acme" in listing.content.decode()
+    assert client.get(f"/admin/backups/restorerun/{run.pk}/change/").status_code == 200
+    assert client.post(f"/admin/backups/restorerun/{run.pk}/delete/").status_code == 403
+    assert client.get("/admin/backups/restorerun/add/").status_code == 403
+    assert RestoreRun.objects.filter(pk=run.pk, status="completed").exists()
+
+
 def test_the_page_promises_another_attempt_only_while_the_day_has_attempts_left(page, alice, acme):
     from datetime import UTC
 
