@@ -148,12 +148,14 @@ def test_r5_the_notice_names_the_filters_as_the_form_does(acme, alice, bob, page
     for i in range(2):
         make(acme, "contact", actor=actor_for(alice), name=f"Client{i}", type_id="CLIENT")
     make(acme, "contact", actor=actor_for(alice), name="Supplier", type_id="SUPPLIER")
-    html = (
-        page(alice)
-        .get("/crm/contacts/", {"type_id": "SUPPLIER", "assigned_by": bob.pk})
-        .content.decode()
-    )
-
-    assert "Contact type = “Supplier”" in html
-    assert f"Responsible person = “{bob.get_username()}”" in html
-    assert "type_id" not in html.split('id="hidden-by-filters"')[1].split("</p>")[0]
+    response = page(alice).get("/crm/contacts/", {"type_id": "SUPPLIER", "assigned_by": bob.pk})
+    assert response.status_code == 200
+    assert response.context["active_filters"] == {
+        "Contact type": "Supplier",
+        "Responsible person": bob.get_username(),
+    }
+    html = response.content.decode()
+    notice = html.split('id="hidden-by-filters"')[1].split("</p>")[0]
+    assert "Contact type = “Supplier”" in notice, notice
+    assert f"Responsible person = “{bob.get_username()}”" in notice, notice
+    assert "type_id" not in notice
