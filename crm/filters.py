@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from django_filters.utils import label_for_filter
 from drf_spectacular.utils import extend_schema_field
 
 from crm_history.filters import MOMENT_HELP, MomentFilter
@@ -105,6 +106,18 @@ class RecordFilterSet(django_filters.FilterSet):
     )
 
     entity_type: str = ""
+
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        filter_ = super().filter_for_field(field, field_name, lookup_expr)
+        # Named now, from the model: a filter builds its form field once and keeps it,
+        # and the API schema's generator builds it on the class's filters, which know no
+        # model yet; the page's labels were empty ("type_id") once /api/schema/ was served.
+        if filter_ is not None and filter_.label is None:
+            filter_.label = label_for_filter(
+                cls._meta.model, field_name, filter_.lookup_expr, filter_.exclude
+            )
+        return filter_
 
     def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
