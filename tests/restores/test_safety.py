@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from accounts.guard import account_lock_key
 from backups.restore_models import RestoreRun
@@ -21,6 +21,7 @@ from backups.storage import snapshot_storage
 from crm import services
 from crm.registry import entity
 from tests.factories import actor_for, make
+from tests.faults.support import big_account
 from tests.restores.support import (
     backend_gone,
     backend_waiting_on,
@@ -93,35 +94,11 @@ def test_a_damaged_snapshot_is_refused_naming_the_file_and_nothing_changes(
     make(w.acme, "contact", actor_for(w.alice), name="After the refusal")
 
 
-def _big_account(account, contacts: int) -> None:
-    """`contacts` contacts and as many deals, written with SQL (fast)."""
-    c, d = entity("contact").table, entity("deal").table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {c} (account_id, created_at, updated_at, assigned_by_id, comments,
-                  custom_fields, honorific, name, second_name, last_name, post, company_id,
-                  phone, phone_mobile, email, email_home, type_id, source_id)
-                SELECT %s, now(), now(), NULL, 'bulk ' || g, '{{}}', '', 'Name' || g, '',
-                       'Last' || g, '', NULL, '', '', '', '', 'CLIENT', ''
-                FROM generate_series(1, %s) g""",
-            [account.pk, contacts],
-        )
-        cursor.execute(
-            f"""INSERT INTO {d} (account_id, created_at, updated_at, assigned_by_id, comments,
-                  custom_fields, title, category_id, stage_id, probability, opportunity,
-                  currency_id, company_id, contact_id, begindate, closedate, closed)
-                SELECT %s, now(), now(), NULL, '', '{{}}', 'Deal ' || id, 0, 'NEW', NULL,
-                       NULL, 'EUR', NULL, id, NULL, NULL, false
-                FROM {c} WHERE account_id = %s""",
-            [account.pk, account.pk],
-        )
-
-
 def test_a_worker_killed_mid_rollback_leaves_the_account_as_it_was_and_the_run_failed(
     celery_worker, acme, globex, alice, charlie
 ):
     make(globex, "contact", actor_for(charlie), name="Globex person")
-    _big_account(acme, 10_000)  # 20,000 records
+    big_account(acme, 10_000)  # 20,000 records
     snapshot = take_snapshot(acme)
     contact_ids = list(
         entity("contact").model.objects.filter(account=acme).values_list("pk", flat=True)[:3000]
